@@ -1,0 +1,86 @@
+# ngx_faas: set-up, build, tests and demo on Debian 12.
+#
+#   make demo    install what is missing, build, start the demo nginx
+#   make test    install what is missing, build, run every test
+#
+# The module is built against Debian's own nginx (nginx-dev ships the
+# configured source tree), so the .so loads into the stock binary.
+
+NGINX_SRC   ?= /usr/share/nginx/src
+NGINX_BIN   ?= /usr/sbin/nginx
+BUILD       := $(CURDIR)/build
+NGX_DIR     := $(BUILD)/nginx
+MODULE      := $(NGX_DIR)/objs/ngx_http_faas_module.so
+JOBS        ?= 2
+
+# Every package the project needs: build, tests, demo and benchmarks.
+DEB_PACKAGES := nginx nginx-dev libluajit2-5.1-dev libmaxminddb-dev \
+    mmdb-bin liblmdb-dev lmdb-utils libssl-dev libcjson-dev pkg-config \
+    gcc make perl libtest-base-perl libspiffy-perl libtext-diff-perl \
+    libtest-longstring-perl libwww-perl libhttp-message-perl liburi-perl \
+    libipc-run-perl liblist-moreutils-perl curl valgrind
+
+LIB_SRCS    := $(wildcard scripting/*.c cache/*.c geo/*.c)
+LIB_HDRS    := $(wildcard scripting/*.h cache/*.h geo/*.h)
+UNIT_SRCS   := $(wildcard tests/test_*.c)
+UNIT_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -I. \
+               -I/usr/include/luajit-2.1 $(EXTRA_CFLAGS)
+UNIT_LIBS   := -lluajit-5.1 -llmdb -lmaxminddb -lcjson -lcrypto -lm
+
+.PHONY: deps build unit style tnginx test demo stop clean
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	        | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $$missing \
+	        >/dev/null; \
+	fi
+
+$(NGX_DIR)/objs/Makefile: config
+	rm -rf $(NGX_DIR) && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(NGX_DIR)
+	cd $(NGX_DIR) && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="-g -O2 -Wextra -Wno-unused-parameter" \
+	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
+	    || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+build: $(NGX_DIR)/objs/Makefile
+	$(MAKE) -s -C $(NGX_DIR) -f objs/Makefile -j$(JOBS) modules
+
+$(BUILD)/tests/%: tests/%.c tests/faas_test.h $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
+
+unit: $(UNIT_BINS)
+	@rc=0; for t in $(UNIT_BINS); do \
+	    echo "# $$(basename $$t)"; (cd tests && $$t) || rc=1; done; exit $$rc
+
+# nginx style (../shared/STYLE.md): 4 spaces, no tabs, 80 columns.
+style:
+	@bad=$$(grep -l -P '\t' $$(git ls-files '*.c' '*.h') 2>/dev/null; \
+	        grep -l -P '^.{81,}' $$(git ls-files '*.c' '*.h') 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "style: tabs or long lines in:" $$bad; \
+	    exit 1; fi
+
+tnginx: build
+	tools/prove-t $(T)
+
+test: deps
+	$(MAKE) build
+	$(MAKE) style unit
+	$(MAKE) tnginx
+
+demo: deps
+	$(MAKE) build
+	tools/demo start
+
+stop:
+	tools/demo stop
+
+clean:
+	rm -rf $(BUILD) t/servroot*

@@ -1,0 +1,120 @@
+/*
+ * One invocation: the handler runs in a coroutine of the function's warm
+ * state under the state's limits; its result is checked and written back
+ * to the host, or the failure is classified and logged in one line.
+ */
+
+#include <stdlib.h>
+
+#include "faas_state.h"
+
+
+static int faas_call_run(lua_State *L);
+
+
+int
+faas_call(faas_call_t *call)
+{
+    int            rc;
+    lua_State     *L;
+    faas_state_t  *st;
+
+    call->fail = FAAS_FAIL_NONE;
+    call->cold_start = 0;
+
+    st = faas_state_get(call->fn, call);
+    if (st == NULL) {
+        return FAAS_ERROR;
+    }
+
+    L = st->L;
+    st->call = call;
+    st->oom = 0;
+
+    rc = lua_cpcall(L, faas_call_run, st);
+
+    if (rc == 0) {
+        st->call = NULL;
+        return st->rc;
+    }
+
+    if (call->fail == FAAS_FAIL_NONE) {
+        call->fail = faas_state_fail_class(st, rc);
+    }
+
+    faas_log_failure(call, lua_tostring(L, -1));
+    lua_settop(L, 0);
+
+    st->call = NULL;
+
+    /* a state that hit a limit may be in any shape: start afresh */
+
+    if (call->fail == FAAS_FAIL_TIMEOUT || call->fail == FAAS_FAIL_MEMORY) {
+        faas_state_close(st);
+    }
+
+    return FAAS_ERROR;
+}
+
+
+static int
+faas_call_run(lua_State *L)
+{
+    int            status;
+    lua_State     *co;
+    faas_state_t  *st;
+
+    st = lua_touserdata(L, 1);
+
+    /* a coroutine that finished cleanly is reused by the next call */
+
+    if (st->refs[FAAS_REF_THREAD] != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_THREAD]);
+        co = lua_tothread(L, -1);
+
+    } else {
+        co = lua_newthread(L);
+        lua_pushvalue(L, -1);
+        st->refs[FAAS_REF_THREAD] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+
+    st->invocations++;
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_HANDLER]);
+    faas_event_push(st);
+    lua_xmove(L, co, 3);
+
+    faas_limits_arm(st, st->fn->timeout);
+    status = lua_resume(co, 2);
+    faas_limits_disarm(st);
+
+    if (status != 0) {
+        luaL_unref(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_THREAD]);
+        st->refs[FAAS_REF_THREAD] = LUA_NOREF;
+
+        if (status == LUA_YIELD) {
+            lua_pushliteral(L, "the handler yielded outside a faas call "
+                            "(coroutine.yield at the handler's top level)");
+            return lua_error(L);
+        }
+
+        st->call->fail = faas_state_fail_class(st, status);
+        faas_error_push(L, co, -1);
+
+        return lua_error(L);
+    }
+
+    if (lua_gettop(co) == 0) {
+        lua_pushnil(L);
+
+    } else {
+        lua_pushvalue(co, 1);
+        lua_xmove(co, L, 1);
+    }
+
+    lua_settop(co, 0);
+
+    st->rc = faas_event_result(st, lua_gettop(L));
+
+    return 0;
+}

@@ -1,0 +1,1174 @@
+/*
+ * The Lambda@Edge event, built lazily, and what a handler returns.
+ *
+ * The tables around the request (event, Records, cf, config) and the
+ * context are made once per warm state and reused; per invocation only
+ * the request (and response) table is new, and it is empty: its
+ * metatable loads a field from the host the first time it is read.  So
+ * a handler that touches nothing costs one table.
+ *
+ * Headers are loaded all at once on first use, with a signature of each
+ * name's original values kept aside; on return only the names whose
+ * values differ from their signature are written back.
+ */
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "faas_state.h"
+
+
+typedef struct {
+    faas_str_t                 lname;
+    size_t                     first;
+    size_t                     n;
+} faas_header_op_t;
+
+
+typedef struct {
+    faas_str_t                 fields[FAAS_FIELD_MAX];
+    unsigned                   set;
+    faas_header_op_t          *ops;
+    size_t                     nops;
+    faas_header_t             *hdrs;
+    size_t                     nhdrs;
+} faas_writeback_t;
+
+
+typedef struct {
+    const char                *name;
+    faas_msg_e                 msg;
+    faas_field_e               field;
+    unsigned                   writable:1;
+} faas_field_t;
+
+
+static faas_field_t  faas_fields[] = {
+    { "uri", FAAS_MSG_REQUEST, FAAS_FIELD_URI, 1 },
+    { "querystring", FAAS_MSG_REQUEST, FAAS_FIELD_QUERYSTRING, 1 },
+    { "method", FAAS_MSG_REQUEST, FAAS_FIELD_METHOD, 0 },
+    { "clientIp", FAAS_MSG_REQUEST, FAAS_FIELD_CLIENT_IP, 0 },
+    { "status", FAAS_MSG_RESPONSE, FAAS_FIELD_STATUS, 0 },
+    { "statusDescription", FAAS_MSG_RESPONSE,
+      FAAS_FIELD_STATUS_DESCRIPTION, 0 },
+    { NULL, 0, 0, 0 }
+};
+
+
+static const char  *faas_event_names[] = {
+    "viewer-request", "origin-request", "origin-response",
+    "viewer-response", "content"
+};
+
+static const char  *faas_fail_names[] = {
+    "none", "syntax", "runtime", "timeout", "memory", "sandbox",
+    "bad-return"
+};
+
+
+static int faas_msg_index(lua_State *L);
+static int faas_meta_index(lua_State *L);
+static int faas_meta_readonly(lua_State *L);
+static int faas_context_remaining(lua_State *L);
+static void faas_headers_load(lua_State *L, faas_state_t *st,
+    faas_msg_e msg);
+static int faas_headers_add(void *arg, faas_header_t *h);
+static int faas_headers_same(lua_State *L, int list, const char *sig,
+    size_t siglen, faas_str_t *lname);
+static void faas_headers_diff(lua_State *L, faas_state_t *st,
+    faas_msg_e msg, int t, faas_writeback_t *wb);
+static size_t faas_headers_entries(lua_State *L,
+    int list, faas_str_t *lname, faas_header_t *out);
+static void faas_request_result(lua_State *L, faas_state_t *st, int t);
+static void faas_response_result(lua_State *L, faas_state_t *st, int t);
+static int faas_generated_response(lua_State *L, faas_state_t *st, int t);
+static void faas_writeback_apply(faas_state_t *st, faas_msg_e msg,
+    faas_writeback_t *wb);
+static int faas_bad_return(lua_State *L, const char *fmt, ...);
+
+
+const char *
+faas_event_name(faas_event_e event)
+{
+    return event < FAAS_EVENT_MAX ? faas_event_names[event] : "unknown";
+}
+
+
+const char *
+faas_fail_name(faas_fail_e fail)
+{
+    return fail < FAAS_FAIL_MAX ? faas_fail_names[fail] : "unknown";
+}
+
+
+static int
+faas_ref_new(lua_State *L)
+{
+    return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+
+void
+faas_event_open(lua_State *L, faas_state_t *st)
+{
+    faas_function_t  *fn;
+
+    fn = st->fn;
+
+    lua_createtable(L, 0, 1);
+    st->refs[FAAS_REF_EVENT] = faas_ref_new(L);
+    lua_createtable(L, 1, 0);
+    st->refs[FAAS_REF_RECORDS] = faas_ref_new(L);
+    lua_createtable(L, 0, 1);
+    st->refs[FAAS_REF_RECORD] = faas_ref_new(L);
+    lua_createtable(L, 0, 3);
+    st->refs[FAAS_REF_CF] = faas_ref_new(L);
+
+    lua_pushboolean(L, 0);
+    st->refs[FAAS_REF_ORIG_REQUEST] = faas_ref_new(L);
+    lua_pushboolean(L, 0);
+    st->refs[FAAS_REF_ORIG_RESPONSE] = faas_ref_new(L);
+
+    /* config and context: read-only, ids looked up only when read */
+
+    lua_createtable(L, 0, 3);
+    lua_pushcfunction(L, faas_meta_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, faas_meta_readonly);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+
+    lua_createtable(L, 0, 3);
+    lua_pushliteral(L, "ngx_faas");
+    lua_setfield(L, -2, "distributionId");
+    lua_pushvalue(L, -2);
+    lua_setmetatable(L, -2);
+    st->refs[FAAS_REF_CONFIG] = faas_ref_new(L);
+
+    lua_createtable(L, 0, 8);
+    lua_pushlstring(L, fn->name.data, fn->name.len);
+    lua_setfield(L, -2, "function_name");
+    lua_pushstring(L, fn->version);
+    lua_setfield(L, -2, "function_version");
+    lua_pushnumber(L, (lua_Number) fn->memory / (1024 * 1024));
+    lua_setfield(L, -2, "memory_limit_in_mb");
+    lua_pushcfunction(L, faas_context_remaining);
+    lua_setfield(L, -2, "get_remaining_time_in_millis");
+    lua_pushvalue(L, -2);
+    lua_setmetatable(L, -2);
+    st->refs[FAAS_REF_CONTEXT] = faas_ref_new(L);
+
+    lua_pop(L, 1);
+
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, faas_msg_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    st->refs[FAAS_REF_MSG_MT] = faas_ref_new(L);
+}
+
+
+#define faas_rawget_ref(L, st, ref)                                          \
+    lua_rawgeti(L, LUA_REGISTRYINDEX, (st)->refs[ref])
+
+
+/* t[k] = top, without metamethods: config and context refuse writes */
+
+static void
+faas_rawset_field(lua_State *L, int idx, const char *k)
+{
+    lua_pushstring(L, k);
+    lua_insert(L, -2);
+    lua_rawset(L, idx < 0 ? idx - 1 : idx);
+}
+
+
+/* pushes the event and the context of st->call */
+
+void
+faas_event_push(faas_state_t *st)
+{
+    int           cf, response;
+    lua_State    *L;
+    faas_call_t  *call;
+
+    L = st->L;
+    call = st->call;
+    response = (call->event == FAAS_ORIGIN_RESPONSE
+                || call->event == FAAS_VIEWER_RESPONSE);
+
+    lua_pushboolean(L, 0);
+    lua_rawseti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_ORIG_REQUEST]);
+    lua_pushboolean(L, 0);
+    lua_rawseti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_ORIG_RESPONSE]);
+
+    faas_rawget_ref(L, st, FAAS_REF_CF);
+    cf = lua_gettop(L);
+
+    lua_createtable(L, 0, 4);
+    faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
+    lua_setmetatable(L, -2);
+    st->msgs[FAAS_MSG_REQUEST] = lua_topointer(L, -1);
+    lua_setfield(L, cf, "request");
+
+    if (response) {
+        lua_createtable(L, 0, 4);
+        faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
+        lua_setmetatable(L, -2);
+        st->msgs[FAAS_MSG_RESPONSE] = lua_topointer(L, -1);
+
+    } else {
+        st->msgs[FAAS_MSG_RESPONSE] = NULL;
+        lua_pushnil(L);
+    }
+
+    lua_setfield(L, cf, "response");
+
+    faas_rawget_ref(L, st, FAAS_REF_CONFIG);
+    lua_pushstring(L, faas_event_name(call->event));
+    faas_rawset_field(L, -2, "eventType");
+    lua_setfield(L, cf, "config");
+
+    faas_rawget_ref(L, st, FAAS_REF_RECORD);
+    lua_pushvalue(L, cf);
+    lua_setfield(L, -2, "cf");
+    faas_rawget_ref(L, st, FAAS_REF_RECORDS);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, 1);
+    faas_rawget_ref(L, st, FAAS_REF_EVENT);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "Records");
+
+    lua_replace(L, cf);
+
+    faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
+    lua_pushstring(L, faas_event_name(call->event));
+    faas_rawset_field(L, -2, "event_type");
+    lua_pushboolean(L, call->cold_start);
+    faas_rawset_field(L, -2, "cold_start");
+    lua_pushnumber(L, st->invocations);
+    faas_rawset_field(L, -2, "invocation");
+}
+
+
+static int
+faas_meta_index(lua_State *L)
+{
+    const char    *k;
+    faas_str_t     v;
+    faas_call_t   *call;
+
+    call = faas_state_from(L)->call;
+    k = lua_tostring(L, 2);
+
+    if (call == NULL || k == NULL) {
+        return 0;
+    }
+
+    if (strcmp(k, "requestId") == 0 || strcmp(k, "request_id") == 0) {
+        lua_pushlstring(L, call->request_id.data, call->request_id.len);
+        return 1;
+    }
+
+    if (strcmp(k, "distributionDomainName") == 0
+        && call->host->get(call->req, FAAS_FIELD_SERVER_NAME, &v)
+           == FAAS_OK)
+    {
+        lua_pushlstring(L, v.data, v.len);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+static int
+faas_meta_readonly(lua_State *L)
+{
+    return faas_violation(L, "attempt to write to a read-only table");
+}
+
+
+static int
+faas_context_remaining(lua_State *L)
+{
+    uint64_t       now;
+    faas_state_t  *st;
+
+    st = faas_state_from(L);
+    now = faas_now_us();
+
+    lua_pushinteger(L, st->deadline > now
+                       ? (lua_Integer) ((st->deadline - now) / 1000) : 0);
+
+    return 1;
+}
+
+
+/* __index of a request or response table: the lazy loader */
+
+static int
+faas_msg_index(lua_State *L)
+{
+    int            msg;
+    size_t         len;
+    const void    *p;
+    const char    *k;
+    faas_str_t     v;
+    faas_call_t   *call;
+    faas_field_t  *f;
+    faas_state_t  *st;
+
+    st = faas_state_from(L);
+    call = st->call;
+    k = lua_tolstring(L, 2, &len);
+
+    if (call == NULL || k == NULL || lua_type(L, 2) != LUA_TSTRING) {
+        return 0;
+    }
+
+    /* a table kept from an earlier invocation loads nothing more */
+
+    p = lua_topointer(L, 1);
+
+    if (p == st->msgs[FAAS_MSG_REQUEST]) {
+        msg = FAAS_MSG_REQUEST;
+
+    } else if (p != NULL && p == st->msgs[FAAS_MSG_RESPONSE]) {
+        msg = FAAS_MSG_RESPONSE;
+
+    } else {
+        return 0;
+    }
+
+    if (len == 7 && memcmp(k, "headers", 7) == 0) {
+        faas_headers_load(L, st, msg);
+
+    } else {
+        for (f = faas_fields; f->name; f++) {
+            if (f->msg == (faas_msg_e) msg && strcmp(f->name, k) == 0) {
+                break;
+            }
+        }
+
+        if (f->name == NULL
+            || call->host->get(call->req, f->field, &v) != FAAS_OK)
+        {
+            return 0;
+        }
+
+        lua_pushlstring(L, v.data, v.len);
+    }
+
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+
+    return 1;
+}
+
+
+typedef struct {
+    lua_State                 *L;
+    int                        t;
+} faas_headers_ctx_t;
+
+
+/*
+ * Pushes the headers table of msg and keeps aside, per name, a signature
+ * of the original values: "keylen key valuelen value ..." in one string.
+ */
+
+static void
+faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
+{
+    int                  h, o, i;
+    uint32_t             len;
+    const char          *s;
+    size_t               slen;
+    luaL_Buffer          b;
+    faas_call_t         *call;
+    faas_headers_ctx_t   ctx;
+
+    call = st->call;
+
+    lua_newtable(L);
+    h = lua_gettop(L);
+
+    ctx.L = L;
+    ctx.t = h;
+
+    if (call->host->headers(call->req, msg, faas_headers_add, &ctx)
+        != FAAS_OK)
+    {
+        luaL_error(L, "cannot read the %s headers",
+                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+    }
+
+    lua_newtable(L);
+    o = lua_gettop(L);
+
+    lua_pushnil(L);
+
+    while (lua_next(L, h)) {
+        luaL_buffinit(L, &b);
+
+        for (i = 1; /* void */ ; i++) {
+            lua_rawgeti(L, -1, i);
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                break;
+            }
+
+            lua_getfield(L, -1, "key");
+            s = lua_tolstring(L, -1, &slen);
+            len = (uint32_t) slen;
+            luaL_addlstring(&b, (char *) &len, sizeof(len));
+            luaL_addlstring(&b, s, slen);
+            lua_pop(L, 1);
+
+            lua_getfield(L, -1, "value");
+            s = lua_tolstring(L, -1, &slen);
+            len = (uint32_t) slen;
+            luaL_addlstring(&b, (char *) &len, sizeof(len));
+            luaL_addlstring(&b, s, slen);
+            lua_pop(L, 2);
+        }
+
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        luaL_pushresult(&b);
+        lua_rawset(L, o);
+    }
+
+    lua_rawseti(L, LUA_REGISTRYINDEX,
+                st->refs[msg == FAAS_MSG_REQUEST ? FAAS_REF_ORIG_REQUEST
+                                                 : FAAS_REF_ORIG_RESPONSE]);
+}
+
+
+static int
+faas_headers_add(void *arg, faas_header_t *hdr)
+{
+    int                  n;
+    lua_State           *L;
+    faas_headers_ctx_t  *ctx;
+
+    ctx = arg;
+    L = ctx->L;
+
+    lua_pushlstring(L, hdr->lname.data, hdr->lname.len);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, ctx->t);
+
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_createtable(L, 1, 0);
+        lua_pushvalue(L, -2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, ctx->t);
+    }
+
+    n = (int) lua_objlen(L, -1);
+
+    lua_createtable(L, 0, 2);
+    lua_pushlstring(L, hdr->key.data, hdr->key.len);
+    lua_setfield(L, -2, "key");
+    lua_pushlstring(L, hdr->value.data, hdr->value.len);
+    lua_setfield(L, -2, "value");
+    lua_rawseti(L, -2, n + 1);
+
+    lua_pop(L, 2);
+
+    return FAAS_OK;
+}
+
+
+/* reads field k of the table at idx raw; pushes it */
+
+static int
+faas_rawfield(lua_State *L, int idx, const char *k)
+{
+    lua_pushstring(L, k);
+    lua_rawget(L, idx < 0 ? idx - 1 : idx);
+
+    return lua_type(L, -1);
+}
+
+
+/* compares a list of {key, value} with its signature, reading raw */
+
+static int
+faas_headers_same(lua_State *L, int list, const char *sig, size_t siglen,
+    faas_str_t *lname)
+{
+    int          i, k;
+    size_t       off, len;
+    uint32_t     n;
+    const char  *s;
+
+    off = 0;
+
+    for (i = 1; /* void */ ; i++) {
+        lua_rawgeti(L, list, i);
+
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            return off == siglen;
+        }
+
+        if (lua_type(L, -1) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            return 0;
+        }
+
+        for (k = 0; k < 2; k++) {
+            if (faas_rawfield(L, -1, k ? "value" : "key") == LUA_TSTRING) {
+                s = lua_tolstring(L, -1, &len);
+
+            } else if (k == 0) {
+                s = lname->data;
+                len = lname->len;
+
+            } else {
+                lua_pop(L, 2);
+                return 0;
+            }
+
+            if (siglen - off < sizeof(n)) {
+                lua_pop(L, 2);
+                return 0;
+            }
+
+            memcpy(&n, sig + off, sizeof(n));
+            off += sizeof(n);
+
+            if (n != len || siglen - off < n || memcmp(sig + off, s, n)) {
+                lua_pop(L, 2);
+                return 0;
+            }
+
+            off += n;
+            lua_pop(L, 1);
+        }
+
+        lua_pop(L, 1);
+    }
+}
+
+
+/*
+ * Validates the list of entries of one header name; fills out when it is
+ * not NULL.  The strings stay anchored in the handler's table.
+ */
+
+static size_t
+faas_headers_entries(lua_State *L, int list,
+    faas_str_t *lname, faas_header_t *out)
+{
+    int          i;
+    size_t       n, j;
+    faas_str_t   key, value;
+
+    if (lua_type(L, list) != LUA_TTABLE) {
+        faas_bad_return(L, "headers[\"%s\"] must be a list of "
+                        "{key, value} tables, not %s",
+                        lname->data, luaL_typename(L, list));
+    }
+
+    n = 0;
+
+    for (i = 1; /* void */ ; i++) {
+        lua_rawgeti(L, list, i);
+
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            return n;
+        }
+
+        if (lua_type(L, -1) != LUA_TTABLE) {
+            faas_bad_return(L, "headers[\"%s\"][%d] must be a "
+                            "{key, value} table", lname->data, i);
+        }
+
+        if (faas_rawfield(L, -1, "value") != LUA_TSTRING) {
+            faas_bad_return(L, "headers[\"%s\"][%d].value must be a "
+                            "string", lname->data, i);
+        }
+
+        value.data = lua_tolstring(L, -1, &value.len);
+        lua_pop(L, 1);
+
+        if (!faas_header_value_valid(value.data, value.len)) {
+            faas_bad_return(L, "header \"%s\" has a control character "
+                            "(CR, LF, NUL ...) in its value",
+                            lname->data);
+        }
+
+        switch (faas_rawfield(L, -1, "key")) {
+
+        case LUA_TNIL:
+            key = *lname;
+            break;
+
+        case LUA_TSTRING:
+            key.data = lua_tolstring(L, -1, &key.len);
+
+            for (j = 0; j < key.len; j++) {
+                if ((key.data[j] | 0x20) != lname->data[j]
+                    && key.data[j] != lname->data[j])
+                {
+                    break;
+                }
+            }
+
+            if (key.len != lname->len || j != key.len) {
+                faas_bad_return(L, "headers[\"%s\"][%d].key \"%s\" does "
+                                "not match its name", lname->data, i,
+                                key.data);
+            }
+
+            break;
+
+        default:
+            faas_bad_return(L, "headers[\"%s\"][%d].key must be a string",
+                            lname->data, i);
+        }
+
+        lua_pop(L, 2);
+
+        if (out) {
+            out[n].lname = *lname;
+            out[n].key = key;
+            out[n].value = value;
+        }
+
+        n++;
+    }
+}
+
+
+/* a header table key: a lowercase token */
+
+static void
+faas_headers_check_name(lua_State *L, faas_str_t *lname)
+{
+    size_t  i;
+
+    if (!faas_header_name_valid(lname->data, lname->len)) {
+        faas_bad_return(L, "invalid header name \"%s\"", lname->data);
+    }
+
+    for (i = 0; i < lname->len; i++) {
+        if (lname->data[i] >= 'A' && lname->data[i] <= 'Z') {
+            faas_bad_return(L, "header table keys must be lowercase: "
+                            "\"%s\"", lname->data);
+        }
+    }
+}
+
+
+static void
+faas_headers_forbidden(lua_State *L, faas_state_t *st, faas_msg_e msg,
+    faas_str_t *lname)
+{
+    const char  *why;
+
+    why = faas_header_forbidden(st->call->event, msg, lname);
+
+    if (why) {
+        faas_bad_return(L, "header \"%s\" %s in %s", lname->data, why,
+                        faas_event_name(st->call->event));
+    }
+}
+
+
+/*
+ * Collects into wb the header names of the table at t whose values differ
+ * from the originals of msg, and the original names t no longer has.
+ */
+
+static void
+faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
+    faas_writeback_t *wb)
+{
+    int           o, ref;
+    size_t        nnames, nentries, n, siglen;
+    const char   *sig;
+    faas_str_t    lname;
+
+    ref = st->refs[msg == FAAS_MSG_REQUEST ? FAAS_REF_ORIG_REQUEST
+                                           : FAAS_REF_ORIG_RESPONSE];
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        faas_headers_load(L, st, msg);
+        lua_pop(L, 1);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    }
+
+    o = lua_gettop(L);
+
+    nnames = 0;
+    nentries = 0;
+
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        nnames++;
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            nentries += lua_objlen(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+
+    lua_pushnil(L);
+    while (lua_next(L, o)) {
+        nnames++;
+        lua_pop(L, 1);
+    }
+
+    wb->ops = lua_newuserdata(L, nnames * sizeof(faas_header_op_t)
+                                 + nentries * sizeof(faas_header_t) + 1);
+    wb->hdrs = (faas_header_t *) (wb->ops + nnames);
+    wb->nops = 0;
+    wb->nhdrs = 0;
+
+    /* the userdata stays on the stack until the result is applied */
+
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            faas_bad_return(L, "header table keys must be strings");
+        }
+
+        lname.data = lua_tolstring(L, -2, &lname.len);
+        faas_headers_check_name(L, &lname);
+
+        lua_pushvalue(L, -2);
+        lua_rawget(L, o);
+        sig = lua_tolstring(L, -1, &siglen);
+
+        if (sig && lua_type(L, -2) == LUA_TTABLE
+            && faas_headers_same(L, lua_gettop(L) - 1, sig, siglen, &lname))
+        {
+            lua_pop(L, 2);
+            continue;
+        }
+
+        lua_pop(L, 1);
+
+        faas_headers_forbidden(L, st, msg, &lname);
+
+        n = faas_headers_entries(L, lua_gettop(L), &lname, NULL);
+        if (wb->nhdrs + n > nentries) {
+            faas_bad_return(L, "headers[\"%s\"] changed while being read",
+                            lname.data);
+        }
+
+        faas_headers_entries(L, lua_gettop(L), &lname,
+                             wb->hdrs + wb->nhdrs);
+
+        wb->ops[wb->nops].lname = lname;
+        wb->ops[wb->nops].first = wb->nhdrs;
+        wb->ops[wb->nops].n = n;
+        wb->nops++;
+        wb->nhdrs += n;
+
+        lua_pop(L, 1);
+    }
+
+    lua_pushnil(L);
+    while (lua_next(L, o)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, t);
+
+        if (lua_isnil(L, -1)) {
+            lname.data = lua_tolstring(L, -2, &lname.len);
+            faas_headers_forbidden(L, st, msg, &lname);
+
+            wb->ops[wb->nops].lname = lname;
+            wb->ops[wb->nops].first = 0;
+            wb->ops[wb->nops].n = 0;
+            wb->nops++;
+        }
+
+        lua_pop(L, 1);
+    }
+}
+
+
+static int
+faas_bad_return(lua_State *L, const char *fmt, ...)
+{
+    va_list  args;
+
+    faas_state_from(L)->call->fail = FAAS_FAIL_BAD_RETURN;
+
+    va_start(args, fmt);
+    lua_pushvfstring(L, fmt, args);
+    va_end(args);
+
+    return lua_error(L);
+}
+
+
+static int
+faas_str_eq(faas_str_t *a, const char *s, size_t len)
+{
+    return a->len == len && memcmp(a->data, s, len) == 0;
+}
+
+
+/*
+ * What a handler returned, at idx of L: FAAS_OK after the changes were
+ * written back, FAAS_DONE after a generated response was handed to the
+ * host.  Raises a bad-return error without writing anything otherwise.
+ */
+
+int
+faas_event_result(faas_state_t *st, int idx)
+{
+    lua_State  *L;
+
+    L = st->L;
+
+    switch (lua_type(L, idx)) {
+
+    case LUA_TNIL:
+        return FAAS_OK;
+
+    case LUA_TTABLE:
+        break;
+
+    default:
+        faas_bad_return(L, "the handler must return %s or nil, not %s",
+                        st->msgs[FAAS_MSG_RESPONSE]
+                        ? "the response" : "the request, a response",
+                        luaL_typename(L, idx));
+    }
+
+    if (st->msgs[FAAS_MSG_RESPONSE]) {
+        faas_response_result(L, st, idx);
+        return FAAS_OK;
+    }
+
+    if (faas_rawfield(L, idx, "status") != LUA_TNIL) {
+        lua_pop(L, 1);
+        return faas_generated_response(L, st, idx);
+    }
+
+    lua_pop(L, 1);
+
+    if (st->call->event == FAAS_CONTENT) {
+        faas_bad_return(L, "a content function must return a response");
+    }
+
+    faas_request_result(L, st, idx);
+
+    return FAAS_OK;
+}
+
+
+/* the request a request event returned: fields and headers it changed */
+
+static void
+faas_request_result(lua_State *L, faas_state_t *st, int t)
+{
+    faas_str_t         v, orig;
+    faas_call_t       *call;
+    faas_field_t      *f;
+    faas_writeback_t   wb;
+
+    call = st->call;
+    memset(&wb, 0, sizeof(faas_writeback_t));
+
+    for (f = faas_fields; f->name; f++) {
+        if (f->msg != FAAS_MSG_REQUEST) {
+            continue;
+        }
+
+        switch (faas_rawfield(L, t, f->name)) {
+
+        case LUA_TNIL:
+            lua_pop(L, 1);
+            continue;
+
+        case LUA_TSTRING:
+            break;
+
+        default:
+            faas_bad_return(L, "request.%s must be a string, not %s",
+                            f->name, luaL_typename(L, -1));
+        }
+
+        v.data = lua_tolstring(L, -1, &v.len);
+        lua_pop(L, 1);
+
+        if (call->host->get(call->req, f->field, &orig) == FAAS_OK
+            && faas_str_eq(&orig, v.data, v.len))
+        {
+            continue;
+        }
+
+        if (!f->writable) {
+            faas_bad_return(L, "request.%s is read-only in %s", f->name,
+                            faas_event_name(call->event));
+        }
+
+        if (!faas_header_value_valid(v.data, v.len)
+            || memchr(v.data, ' ', v.len)
+            || (f->field == FAAS_FIELD_URI
+                && (v.len == 0 || v.data[0] != '/'
+                    || memchr(v.data, '?', v.len)))
+            || (f->field == FAAS_FIELD_QUERYSTRING
+                && memchr(v.data, '#', v.len)))
+        {
+            faas_bad_return(L, "invalid request.%s \"%s\"%s", f->name,
+                            v.data,
+                            f->field == FAAS_FIELD_URI
+                            ? ": a path starts with \"/\" and has no query,"
+                              " spaces or control characters"
+                            : ": a query string has no \"#\", spaces or"
+                              " control characters");
+        }
+
+        wb.fields[f->field] = v;
+        wb.set |= 1u << f->field;
+    }
+
+    if (faas_rawfield(L, t, "headers") == LUA_TTABLE) {
+        faas_headers_diff(L, st, FAAS_MSG_REQUEST, lua_gettop(L), &wb);
+
+    } else if (!lua_isnil(L, -1)) {
+        faas_bad_return(L, "request.headers must be a table, not %s",
+                        luaL_typename(L, -1));
+    }
+
+    faas_writeback_apply(st, FAAS_MSG_REQUEST, &wb);
+}
+
+
+/* the response a response event returned */
+
+static void
+faas_response_result(lua_State *L, faas_state_t *st, int t)
+{
+    int                type;
+    faas_str_t         v, orig;
+    faas_call_t       *call;
+    faas_field_t      *f;
+    faas_writeback_t   wb;
+
+    call = st->call;
+    memset(&wb, 0, sizeof(faas_writeback_t));
+
+    for (f = faas_fields; f->name; f++) {
+        if (f->msg != FAAS_MSG_RESPONSE) {
+            continue;
+        }
+
+        type = faas_rawfield(L, t, f->name);
+
+        if (type == LUA_TNIL) {
+            lua_pop(L, 1);
+            continue;
+        }
+
+        if (type != LUA_TSTRING
+            && !(type == LUA_TNUMBER && f->field == FAAS_FIELD_STATUS))
+        {
+            faas_bad_return(L, "response.%s must be a string, not %s",
+                            f->name, luaL_typename(L, -1));
+        }
+
+        v.data = lua_tolstring(L, -1, &v.len);
+        lua_pop(L, 1);
+
+        if (call->host->get(call->req, f->field, &orig) == FAAS_OK
+            && faas_str_eq(&orig, v.data, v.len))
+        {
+            continue;
+        }
+
+        faas_bad_return(L, "%s cannot change response.%s",
+                        faas_event_name(call->event), f->name);
+    }
+
+    if (faas_rawfield(L, t, "body") != LUA_TNIL) {
+        faas_bad_return(L, "%s cannot replace the body",
+                        faas_event_name(call->event));
+    }
+
+    lua_pop(L, 1);
+
+    if (faas_rawfield(L, t, "headers") == LUA_TTABLE) {
+        faas_headers_diff(L, st, FAAS_MSG_RESPONSE, lua_gettop(L), &wb);
+
+    } else if (!lua_isnil(L, -1)) {
+        faas_bad_return(L, "response.headers must be a table, not %s",
+                        luaL_typename(L, -1));
+    }
+
+    faas_writeback_apply(st, FAAS_MSG_RESPONSE, &wb);
+}
+
+
+static void
+faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
+{
+    int           f;
+    size_t        i;
+    faas_call_t  *call;
+
+    call = st->call;
+
+    for (f = 0; f < FAAS_FIELD_MAX; f++) {
+        if (wb->set & (1u << f)) {
+            call->host->set(call->req, (faas_field_e) f, &wb->fields[f]);
+        }
+    }
+
+    for (i = 0; i < wb->nops; i++) {
+        call->host->set_header(call->req, msg, &wb->ops[i].lname,
+                               wb->hdrs + wb->ops[i].first, wb->ops[i].n);
+    }
+}
+
+
+/* {status, statusDescription, headers, body, bodyEncoding} */
+
+static int
+faas_generated_response(lua_State *L, faas_state_t *st, int t)
+{
+    int               type, h;
+    char             *end;
+    size_t            n;
+    long              status;
+    faas_str_t        lname, enc;
+    const char       *s;
+    faas_header_t    *hdrs;
+    faas_response_t   resp;
+
+    memset(&resp, 0, sizeof(faas_response_t));
+
+    type = faas_rawfield(L, t, "status");
+    s = lua_tostring(L, -1);
+    status = s ? strtol(s, &end, 10) : 0;
+
+    if ((type != LUA_TNUMBER && type != LUA_TSTRING)
+        || s == NULL || *end != '\0' || status < 100 || status > 599)
+    {
+        faas_bad_return(L, "response.status must be a number from 100 "
+                        "to 599, not \"%s\"", s ? s : luaL_typename(L, -1));
+    }
+
+    resp.status = (unsigned) status;
+    lua_pop(L, 1);
+
+    type = faas_rawfield(L, t, "statusDescription");
+
+    if (type == LUA_TSTRING) {
+        resp.description.data = lua_tolstring(L, -1,
+                                              &resp.description.len);
+
+        if (!faas_header_value_valid(resp.description.data,
+                                     resp.description.len))
+        {
+            faas_bad_return(L, "response.statusDescription has a control "
+                            "character");
+        }
+
+    } else if (type != LUA_TNIL) {
+        faas_bad_return(L, "response.statusDescription must be a string");
+    }
+
+    type = faas_rawfield(L, t, "body");
+
+    if (type == LUA_TSTRING) {
+        resp.body.data = lua_tolstring(L, -1, &resp.body.len);
+
+    } else if (type != LUA_TNIL) {
+        faas_bad_return(L, "response.body must be a string, not %s",
+                        luaL_typename(L, -1));
+    }
+
+    type = faas_rawfield(L, t, "bodyEncoding");
+    enc.data = lua_tolstring(L, -1, &enc.len);
+
+    if (type == LUA_TSTRING && faas_str_eq(&enc, "base64", 6)) {
+        if (faas_base64_decode_push(L, resp.body.data, resp.body.len)
+            != FAAS_OK)
+        {
+            faas_bad_return(L, "response.body is not valid base64");
+        }
+
+        resp.body.data = lua_tolstring(L, -1, &resp.body.len);
+
+    } else if (type != LUA_TNIL
+               && !(type == LUA_TSTRING && faas_str_eq(&enc, "text", 4)))
+    {
+        faas_bad_return(L, "response.bodyEncoding must be \"text\" or "
+                        "\"base64\"");
+    }
+
+    if (resp.body.len > FAAS_MAX_BODY) {
+        faas_bad_return(L, "the response body of %d bytes is larger than "
+                        "the limit of %d bytes", (int) resp.body.len,
+                        FAAS_MAX_BODY);
+    }
+
+    type = faas_rawfield(L, t, "headers");
+    h = lua_gettop(L);
+
+    if (type == LUA_TTABLE) {
+        n = 0;
+
+        lua_pushnil(L);
+        while (lua_next(L, h)) {
+            if (lua_type(L, -1) == LUA_TTABLE) {
+                n += lua_objlen(L, -1);
+            }
+            lua_pop(L, 1);
+        }
+
+        hdrs = lua_newuserdata(L, n * sizeof(faas_header_t) + 1);
+
+        lua_pushnil(L);
+        while (lua_next(L, h)) {
+            if (lua_type(L, -2) != LUA_TSTRING) {
+                faas_bad_return(L, "header table keys must be strings");
+            }
+
+            lname.data = lua_tolstring(L, -2, &lname.len);
+            faas_headers_check_name(L, &lname);
+            faas_headers_forbidden(L, st, FAAS_MSG_RESPONSE, &lname);
+
+            if (resp.nheaders + faas_headers_entries(L, lua_gettop(L),
+                                                     &lname, NULL) > n)
+            {
+                faas_bad_return(L, "headers changed while being read");
+            }
+
+            resp.nheaders += faas_headers_entries(L, lua_gettop(L),
+                                                  &lname,
+                                                  hdrs + resp.nheaders);
+            lua_pop(L, 1);
+        }
+
+        resp.headers = hdrs;
+
+    } else if (type != LUA_TNIL) {
+        faas_bad_return(L, "response.headers must be a table, not %s",
+                        luaL_typename(L, -1));
+    }
+
+    st->call->host->respond(st->call->req, &resp);
+
+    return FAAS_DONE;
+}

@@ -1,0 +1,207 @@
+/*
+ * Functions as configured: the source is read and compiled once at
+ * configuration time, so `nginx -t` reports "FILE:LINE: message"; the
+ * code runs only in the workers, in a warm state of its own.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "faas_state.h"
+
+
+static int faas_function_read(faas_function_t *fn, char *err,
+    size_t errlen);
+static int faas_function_compile(faas_function_t *fn, char *err,
+    size_t errlen);
+
+
+faas_function_t *
+faas_function_create(faas_function_conf_t *conf, char *err, size_t errlen)
+{
+    size_t            i, size;
+    char             *p;
+    unsigned char     md[EVP_MAX_MD_SIZE];
+    unsigned int      mdlen;
+    faas_function_t  *fn;
+
+    size = sizeof(faas_function_t) + conf->name.len + 1
+           + 1 + strlen(conf->path) + 1 + 2 * conf->nenv * sizeof(faas_str_t);
+
+    for (i = 0; i < 2 * conf->nenv; i++) {
+        size += conf->env[i].len + 1;
+    }
+
+    fn = calloc(1, size);
+    if (fn == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    fn->env = (faas_str_t *) (fn + 1);
+    p = (char *) (fn->env + 2 * conf->nenv);
+
+    fn->name.data = p;
+    fn->name.len = conf->name.len;
+    memcpy(p, conf->name.data, conf->name.len);
+    p += conf->name.len + 1;
+
+    /* "@path": Lua then names the file in messages as "path:line:" */
+
+    *p++ = '@';
+    fn->path = p;
+    strcpy(p, conf->path);
+    p += strlen(conf->path) + 1;
+
+    for (i = 0; i < 2 * conf->nenv; i++) {
+        fn->env[i].data = p;
+        fn->env[i].len = conf->env[i].len;
+        memcpy(p, conf->env[i].data, conf->env[i].len);
+        p += conf->env[i].len + 1;
+    }
+
+    fn->nenv = conf->nenv;
+    fn->memory = conf->memory;
+    fn->timeout = conf->timeout;
+    fn->instructions = conf->instructions;
+    fn->jit = conf->jit;
+
+    if (faas_function_read(fn, err, errlen) != FAAS_OK
+        || faas_function_compile(fn, err, errlen) != FAAS_OK)
+    {
+        faas_function_destroy(fn);
+        return NULL;
+    }
+
+    /* the version names the code: the first 64 bits of its SHA-256 */
+
+    if (EVP_Digest(fn->source, fn->source_len, md, &mdlen, EVP_sha256(),
+                   NULL) != 1)
+    {
+        snprintf(err, errlen, "%s: SHA-256 failed", fn->path);
+        faas_function_destroy(fn);
+        return NULL;
+    }
+
+    for (i = 0; i < 8; i++) {
+        snprintf(fn->version + 2 * i, 3, "%02x", md[i]);
+    }
+
+    return fn;
+}
+
+
+void
+faas_function_destroy(faas_function_t *fn)
+{
+    if (fn->state) {
+        faas_state_close(fn->state);
+    }
+
+    free(fn->source);
+    free(fn);
+}
+
+
+const char *
+faas_function_version(faas_function_t *fn)
+{
+    return fn->version;
+}
+
+
+faas_str_t *
+faas_function_name(faas_function_t *fn)
+{
+    return &fn->name;
+}
+
+
+size_t
+faas_function_memory(faas_function_t *fn)
+{
+    return fn->state ? fn->state->used : 0;
+}
+
+
+static int
+faas_function_read(faas_function_t *fn, char *err, size_t errlen)
+{
+    long   size;
+    FILE  *f;
+
+    f = fopen(fn->path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot open \"%s\": %s", fn->path,
+                 strerror(errno));
+        return FAAS_ERROR;
+    }
+
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0
+        || fseek(f, 0, SEEK_SET) != 0)
+    {
+        snprintf(err, errlen, "cannot read \"%s\": %s", fn->path,
+                 strerror(errno));
+        fclose(f);
+        return FAAS_ERROR;
+    }
+
+    fn->source = malloc(size + 1);
+    if (fn->source == NULL) {
+        snprintf(err, errlen, "out of memory reading \"%s\"", fn->path);
+        fclose(f);
+        return FAAS_ERROR;
+    }
+
+    if (fread(fn->source, 1, size, f) != (size_t) size) {
+        snprintf(err, errlen, "cannot read \"%s\"", fn->path);
+        fclose(f);
+        return FAAS_ERROR;
+    }
+
+    fclose(f);
+
+    fn->source[size] = '\0';
+    fn->source_len = size;
+
+    /* LuaJIT and Lua bytecode both start with ESC */
+
+    if (size > 0 && fn->source[0] == '\033') {
+        snprintf(err, errlen, "%s: bytecode is refused, only Lua source "
+                 "is loaded", fn->path);
+        return FAAS_ERROR;
+    }
+
+    return FAAS_OK;
+}
+
+
+/* compiles in a throwaway state: nothing of the file runs here */
+
+static int
+faas_function_compile(faas_function_t *fn, char *err, size_t errlen)
+{
+    int         rc;
+    lua_State  *L;
+
+    L = luaL_newstate();
+    if (L == NULL) {
+        snprintf(err, errlen, "cannot create a Lua state");
+        return FAAS_ERROR;
+    }
+
+    rc = luaL_loadbufferx(L, fn->source, fn->source_len, fn->path - 1,
+                          "t");
+
+    if (rc != 0) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+    }
+
+    lua_close(L);
+
+    return rc == 0 ? FAAS_OK : FAAS_ERROR;
+}

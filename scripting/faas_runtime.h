@@ -1,0 +1,178 @@
+/*
+ * The Lua runtime of ngx_faas: functions, warm states and invocations.
+ *
+ * Plain C on top of LuaJIT; it knows nothing of nginx.  A host (the nginx
+ * adapter, the local runner, the unit tests) describes one request through
+ * faas_host_t: the runtime reads request and response fields only when a
+ * handler touches them, and writes back only what the handler changed.
+ */
+
+#ifndef FAAS_RUNTIME_H
+#define FAAS_RUNTIME_H
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define FAAS_OK          0
+#define FAAS_ERROR      -1
+#define FAAS_DONE       -4      /* the function generated a response */
+
+
+typedef struct {
+    const char                *data;
+    size_t                     len;
+} faas_str_t;
+
+
+typedef enum {
+    FAAS_VIEWER_REQUEST = 0,
+    FAAS_ORIGIN_REQUEST,
+    FAAS_ORIGIN_RESPONSE,
+    FAAS_VIEWER_RESPONSE,
+    FAAS_CONTENT,
+    FAAS_EVENT_MAX
+} faas_event_e;
+
+
+/* the failure classes of SPEC §6, as logged and counted */
+typedef enum {
+    FAAS_FAIL_NONE = 0,
+    FAAS_FAIL_SYNTAX,
+    FAAS_FAIL_RUNTIME,
+    FAAS_FAIL_TIMEOUT,
+    FAAS_FAIL_MEMORY,
+    FAAS_FAIL_SANDBOX,
+    FAAS_FAIL_BAD_RETURN,
+    FAAS_FAIL_MAX
+} faas_fail_e;
+
+
+typedef enum {
+    FAAS_FIELD_METHOD = 0,
+    FAAS_FIELD_URI,
+    FAAS_FIELD_QUERYSTRING,
+    FAAS_FIELD_CLIENT_IP,
+    FAAS_FIELD_STATUS,
+    FAAS_FIELD_STATUS_DESCRIPTION,
+    FAAS_FIELD_SERVER_NAME,
+    FAAS_FIELD_MAX
+} faas_field_e;
+
+
+typedef enum {
+    FAAS_MSG_REQUEST = 0,
+    FAAS_MSG_RESPONSE
+} faas_msg_e;
+
+
+typedef enum {
+    FAAS_LOG_ERR = 0,
+    FAAS_LOG_WARN,
+    FAAS_LOG_INFO,
+    FAAS_LOG_DEBUG
+} faas_log_e;
+
+
+typedef struct {
+    faas_str_t                 lname;   /* lowercase name */
+    faas_str_t                 key;     /* name as sent */
+    faas_str_t                 value;
+} faas_header_t;
+
+
+typedef struct {
+    unsigned                   status;
+    faas_str_t                 description;
+    faas_header_t             *headers;
+    size_t                     nheaders;
+    faas_str_t                 body;
+} faas_response_t;
+
+
+typedef int (*faas_header_pt)(void *arg, faas_header_t *h);
+
+
+/*
+ * What a host provides for one request.  Strings handed to the host are
+ * valid only during the call: a host that keeps them copies them.
+ */
+typedef struct {
+    /* a request or response field; FAAS_ERROR if the host has none */
+    int   (*get)(void *req, faas_field_e field, faas_str_t *value);
+
+    /* calls cb for every header of the message in order */
+    int   (*headers)(void *req, faas_msg_e msg, faas_header_pt cb,
+                     void *arg);
+
+    /* a validated new value of a writable field (uri, querystring) */
+    int   (*set)(void *req, faas_field_e field, faas_str_t *value);
+
+    /* replaces every header named lname by n headers; n == 0 removes */
+    int   (*set_header)(void *req, faas_msg_e msg, faas_str_t *lname,
+                        faas_header_t *h, size_t n);
+
+    /* a validated generated response */
+    int   (*respond)(void *req, faas_response_t *resp);
+
+    void  (*log)(void *req, faas_log_e level, const char *msg,
+                 size_t len);
+} faas_host_t;
+
+
+typedef struct faas_function_s  faas_function_t;
+
+
+typedef struct {
+    faas_str_t                 name;
+    const char                *path;        /* NUL-terminated */
+    size_t                     memory;      /* bytes */
+    uint64_t                   timeout;     /* microseconds */
+    uint64_t                   instructions; /* 0: no budget */
+    int                        jit;
+    faas_str_t                *env;         /* key, value, key, value... */
+    size_t                     nenv;
+} faas_function_conf_t;
+
+
+/* one invocation of one function on one event */
+typedef struct {
+    faas_function_t           *fn;
+    faas_event_e               event;
+    const faas_host_t         *host;
+    void                      *req;
+    faas_str_t                 request_id;
+
+    /* out */
+    faas_fail_e                fail;
+    int                        cold_start;
+} faas_call_t;
+
+
+/*
+ * Reads and compiles FILE (source only: bytecode is refused) without
+ * running it.  On failure returns NULL with "FILE:LINE: message" in err.
+ */
+faas_function_t *faas_function_create(faas_function_conf_t *conf,
+    char *err, size_t errlen);
+void faas_function_destroy(faas_function_t *fn);
+const char *faas_function_version(faas_function_t *fn);
+faas_str_t *faas_function_name(faas_function_t *fn);
+
+/* Lua memory of the function's warm state, 0 when it has none */
+size_t faas_function_memory(faas_function_t *fn);
+
+/*
+ * Runs the function's handler on the host's request: FAAS_OK to go on
+ * (changes written back), FAAS_DONE when a response was generated
+ * (host->respond called), FAAS_ERROR when it failed (logged, class in
+ * call->fail, nothing written back).
+ */
+int faas_call(faas_call_t *call);
+
+const char *faas_event_name(faas_event_e event);
+const char *faas_fail_name(faas_fail_e fail);
+
+
+#endif /* FAAS_RUNTIME_H */

@@ -1,0 +1,173 @@
+/*
+ * The sandbox: the globals a function sees are an allow-list built from
+ * copies of the standard libraries.  Whatever is not copied (load*,
+ * require, getfenv/setfenv, collectgarbage, newproxy, string.dump, io,
+ * debug, ffi, jit, package, most of os) does not exist for the function.
+ */
+
+#include <lualib.h>
+
+#include "faas_state.h"
+
+
+static int faas_sandbox_rawset(lua_State *L);
+static void faas_sandbox_copy(lua_State *L, int from, const char **names);
+
+
+static const char  *faas_base_names[] = {
+    "assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall",
+    "select", "tonumber", "tostring", "type", "unpack", "getmetatable",
+    "setmetatable", "rawequal", "rawget", "_VERSION", NULL
+};
+
+static const char  *faas_string_names[] = {
+    "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower",
+    "match", "rep", "reverse", "sub", "upper", NULL
+};
+
+static const char  *faas_os_names[] = {
+    "time", "clock", "date", "difftime", NULL
+};
+
+/* libraries copied whole: nothing in them reaches outside the state */
+static const char  *faas_whole_libs[] = {
+    "table", "math", "bit", "coroutine", NULL
+};
+
+
+int
+faas_sandbox_open(lua_State *L)
+{
+    int                  g, env;
+    const char         **lib;
+    static luaL_Reg      libs[] = {
+        { "", luaopen_base },
+        { LUA_TABLIBNAME, luaopen_table },
+        { LUA_STRLIBNAME, luaopen_string },
+        { LUA_MATHLIBNAME, luaopen_math },
+        { LUA_BITLIBNAME, luaopen_bit },
+        { LUA_OSLIBNAME, luaopen_os },
+        { NULL, NULL }
+    };
+    luaL_Reg            *l;
+
+    for (l = libs; l->func; l++) {
+        lua_pushcfunction(L, l->func);
+        lua_pushstring(L, l->name);
+        lua_call(L, 1, 0);
+    }
+
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    g = lua_gettop(L);
+
+    lua_newtable(L);
+    env = lua_gettop(L);
+
+    lua_pushvalue(L, g);
+    faas_sandbox_copy(L, env, faas_base_names);
+
+    lua_pushcfunction(L, faas_sandbox_rawset);
+    lua_setfield(L, env, "rawset");
+
+    for (lib = faas_whole_libs; *lib; lib++) {
+        lua_newtable(L);
+        lua_getfield(L, g, *lib);
+        lua_pushnil(L);
+
+        while (lua_next(L, -2)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -5);
+        }
+
+        lua_pop(L, 1);
+        lua_setfield(L, env, *lib);
+    }
+
+    lua_newtable(L);
+    lua_getfield(L, g, LUA_STRLIBNAME);
+    faas_sandbox_copy(L, lua_gettop(L) - 1, faas_string_names);
+
+    /*
+     * Methods on strings ("x"):f() look up the string metatable; point it
+     * at the filtered copy, or ("").dump would still reach string.dump,
+     * and protect it so getmetatable("") cannot change it.
+     */
+
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+
+    lua_setfield(L, env, LUA_STRLIBNAME);
+
+    lua_newtable(L);
+    lua_getfield(L, g, LUA_OSLIBNAME);
+    faas_sandbox_copy(L, lua_gettop(L) - 1, faas_os_names);
+    lua_setfield(L, env, LUA_OSLIBNAME);
+
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+
+    /* nothing preloaded or loaded is reachable, and now nothing is kept */
+
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "_PRELOAD");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "_LOADED");
+
+    lua_pushvalue(L, env);
+    lua_replace(L, LUA_GLOBALSINDEX);
+
+    lua_settop(L, g - 1);
+
+    return 0;
+}
+
+
+/* copies the named fields of the table on top into table `to`, pops it */
+
+static void
+faas_sandbox_copy(lua_State *L, int to, const char **names)
+{
+    for ( /* void */ ; *names; names++) {
+        lua_getfield(L, -1, *names);
+        lua_setfield(L, to, *names);
+    }
+
+    lua_pop(L, 1);
+}
+
+
+/*
+ * rawset would bypass the __newindex guard of the tables the runtime
+ * hands out (faas.env, the context, the event's config): tables whose
+ * metatable is protected with __metatable are refused.
+ */
+
+static int
+faas_sandbox_rawset(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+
+    if (lua_getmetatable(L, 1)) {
+        lua_pushliteral(L, "__metatable");
+        lua_rawget(L, -2);
+
+        if (!lua_isnil(L, -1)) {
+            return faas_violation(L, "rawset on a protected table");
+        }
+
+        lua_pop(L, 2);
+    }
+
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+
+    return 1;
+}

@@ -1,0 +1,130 @@
+/*
+ * Internals shared by the files of scripting/: the function, its warm
+ * state and the pieces that build one.  Hosts use faas_runtime.h only.
+ */
+
+#ifndef FAAS_STATE_H
+#define FAAS_STATE_H
+
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "faas_runtime.h"
+
+
+/* VM instructions between two checks of the deadline */
+#define FAAS_HOOK_INTERVAL      1000
+
+/* the top-level code of a file gets this many times the handler timeout */
+#define FAAS_COLD_START_FACTOR  10
+
+/* a generated response body larger than this is a bad return */
+#define FAAS_MAX_BODY           (1024 * 1024)
+
+#define FAAS_MAX_LOG            1800
+
+
+typedef struct faas_state_s  faas_state_t;
+
+
+struct faas_function_s {
+    faas_str_t                 name;
+    char                      *path;
+    char                      *source;
+    size_t                     source_len;
+    char                       version[17];
+    size_t                     memory;
+    uint64_t                   timeout;
+    uint64_t                   instructions;
+    int                        jit;
+    faas_str_t                *env;
+    size_t                     nenv;
+
+    /* per worker: created on first use, dropped after a limit kill */
+    faas_state_t              *state;
+};
+
+
+/* registry references kept by a warm state */
+enum {
+    FAAS_REF_HANDLER = 0,
+    FAAS_REF_ERRFUNC,
+    FAAS_REF_THREAD,            /* a finished coroutine kept for reuse */
+    FAAS_REF_EVENT,             /* event, Records[1] and cf, reused */
+    FAAS_REF_RECORDS,
+    FAAS_REF_RECORD,
+    FAAS_REF_CF,
+    FAAS_REF_CONFIG,
+    FAAS_REF_CONTEXT,
+    FAAS_REF_MSG_MT,            /* metatable of lazy request/response */
+    FAAS_REF_ORIG_REQUEST,      /* original headers, see faas_event.c */
+    FAAS_REF_ORIG_RESPONSE,
+    FAAS_REF_MAX
+};
+
+
+struct faas_state_s {
+    /* the counting allocator: its ud is the state itself */
+    size_t                     used;
+    size_t                     peak;
+    size_t                     limit;
+    unsigned                   oom:1;
+
+    lua_State                 *L;
+    faas_function_t           *fn;
+    int                        refs[FAAS_REF_MAX];
+    double                     invocations;
+
+    /* the running call and its limits */
+    faas_call_t               *call;
+    const void                *msgs[2];     /* the live request, response */
+    uint64_t                   deadline;    /* monotonic microseconds */
+    uint64_t                   steps;       /* hook intervals run */
+    uint64_t                   max_steps;   /* 0: no budget */
+    faas_fail_e                kill;        /* sticky limit kill */
+    int                        rc;          /* FAAS_OK or FAAS_DONE */
+    char                       violation[128];
+};
+
+
+/* faas_limits.c */
+void *faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+uint64_t faas_now_us(void);
+void faas_limits_arm(faas_state_t *st, uint64_t timeout);
+void faas_limits_disarm(faas_state_t *st);
+void faas_limits_sticky(faas_state_t *st);
+
+/* faas_sandbox.c */
+int faas_sandbox_open(lua_State *L);
+
+/* faas_api.c */
+void faas_api_open(lua_State *L, faas_state_t *st);
+void faas_api_readonly_table(lua_State *L);
+void faas_log(faas_call_t *call, faas_log_e level, const char *fmt, ...);
+void faas_log_failure(faas_call_t *call, const char *msg);
+
+/* faas_state.c */
+faas_state_t *faas_state_get(faas_function_t *fn, faas_call_t *call);
+void faas_state_close(faas_state_t *st);
+faas_state_t *faas_state_from(lua_State *L);
+int faas_violation(lua_State *L, const char *fmt, ...);
+faas_fail_e faas_state_fail_class(faas_state_t *st, int status);
+void faas_error_push(lua_State *L, lua_State *co, int idx);
+
+/* faas_event.c */
+void faas_event_open(lua_State *L, faas_state_t *st);
+void faas_event_push(faas_state_t *st);
+int faas_event_result(faas_state_t *st, int idx);
+
+/* faas_base64.c: pushes the decoded string; FAAS_ERROR if invalid */
+int faas_base64_decode_push(lua_State *L, const char *s, size_t len);
+
+/* faas_headers.c */
+int faas_header_name_valid(const char *p, size_t len);
+int faas_header_value_valid(const char *p, size_t len);
+const char *faas_header_forbidden(faas_event_e event, faas_msg_e msg,
+    faas_str_t *lname);
+
+
+#endif /* FAAS_STATE_H */

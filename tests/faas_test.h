@@ -1,0 +1,45 @@
+/*
+ * A minimal test harness for the plain-C libraries: each tests/test_*.c
+ * is one program that prints one line per failed check and a closing
+ * "N passed, N failed" line, and exits non-zero when anything failed.
+ */
+
+#ifndef FAAS_TEST_H
+#define FAAS_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+
+static int  faas_test_passed;
+static int  faas_test_failed;
+
+
+#define FAAS_CHECK(cond)                                                      \
+    do {                                                                      \
+        if (cond) {                                                           \
+            faas_test_passed++;                                               \
+        } else {                                                              \
+            faas_test_failed++;                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n",                      \
+                    __FILE__, __LINE__, #cond);                               \
+        }                                                                     \
+    } while (0)
+
+#define FAAS_CHECK_STR(got, want)                                             \
+    do {                                                                      \
+        const char  *g_ = (got), *w_ = (want);                                \
+        if (g_ != NULL && strcmp(g_, w_) == 0) {                              \
+            faas_test_passed++;                                               \
+        } else {                                                              \
+            faas_test_failed++;                                               \
+            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n",               \
+                    __FILE__, __LINE__, g_ ? g_ : "(null)", w_);              \
+        }                                                                     \
+    } while (0)
+
+#define FAAS_TEST_DONE()                                                      \
+    (printf("%d passed, %d failed\n", faas_test_passed, faas_test_failed),   \
+     faas_test_failed ? 1 : 0)
+
+#endif /* FAAS_TEST_H */

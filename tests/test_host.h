@@ -1,0 +1,194 @@
+/*
+ * An in-memory host for the unit tests: one request and one response held
+ * in plain arrays, and the log lines the runtime wrote.
+ */
+
+#ifndef TEST_HOST_H
+#define TEST_HOST_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "scripting/faas_runtime.h"
+
+#define TH_MAX  32
+
+
+typedef struct {
+    char              lname[64];
+    char              key[64];
+    char              value[256];
+} th_header_t;
+
+
+typedef struct {
+    char              fields[FAAS_FIELD_MAX][256];
+    th_header_t       hdrs[2][TH_MAX];
+    int               nhdrs[2];
+    int               responded;
+    unsigned          status;
+    char              body[4096];
+    char              log[8192];
+} th_req_t;
+
+
+static int
+th_get(void *req, faas_field_e f, faas_str_t *v)
+{
+    th_req_t  *r = req;
+
+    v->data = r->fields[f];
+    v->len = strlen(r->fields[f]);
+    return FAAS_OK;
+}
+
+
+static int
+th_headers(void *req, faas_msg_e m, faas_header_pt cb, void *arg)
+{
+    int            i;
+    th_req_t      *r = req;
+    faas_header_t  h;
+
+    for (i = 0; i < r->nhdrs[m]; i++) {
+        h.lname.data = r->hdrs[m][i].lname;
+        h.lname.len = strlen(h.lname.data);
+        h.key.data = r->hdrs[m][i].key;
+        h.key.len = strlen(h.key.data);
+        h.value.data = r->hdrs[m][i].value;
+        h.value.len = strlen(h.value.data);
+        cb(arg, &h);
+    }
+    return FAAS_OK;
+}
+
+
+static int
+th_set(void *req, faas_field_e f, faas_str_t *v)
+{
+    th_req_t  *r = req;
+
+    snprintf(r->fields[f], sizeof(r->fields[f]), "%.*s", (int) v->len,
+             v->data);
+    return FAAS_OK;
+}
+
+
+static void
+th_add(th_req_t *r, faas_msg_e m, const char *lname, const char *key,
+    const char *value, size_t vlen)
+{
+    th_header_t  *h = &r->hdrs[m][r->nhdrs[m]++];
+
+    snprintf(h->lname, sizeof(h->lname), "%s", lname);
+    snprintf(h->key, sizeof(h->key), "%s", key);
+    snprintf(h->value, sizeof(h->value), "%.*s", (int) vlen, value);
+}
+
+
+static int
+th_set_header(void *req, faas_msg_e m, faas_str_t *lname, faas_header_t *h,
+    size_t n)
+{
+    int        i, j;
+    size_t     k;
+    th_req_t  *r = req;
+
+    for (i = 0, j = 0; i < r->nhdrs[m]; i++) {
+        if (strlen(r->hdrs[m][i].lname) == lname->len
+            && memcmp(r->hdrs[m][i].lname, lname->data, lname->len) == 0)
+        {
+            continue;
+        }
+        r->hdrs[m][j++] = r->hdrs[m][i];
+    }
+    r->nhdrs[m] = j;
+
+    for (k = 0; k < n; k++) {
+        char  ln[64], key[64];
+
+        snprintf(ln, sizeof(ln), "%.*s", (int) h[k].lname.len,
+                 h[k].lname.data);
+        snprintf(key, sizeof(key), "%.*s", (int) h[k].key.len,
+                 h[k].key.data);
+        th_add(r, m, ln, key, h[k].value.data, h[k].value.len);
+    }
+    return FAAS_OK;
+}
+
+
+static int
+th_respond(void *req, faas_response_t *resp)
+{
+    size_t     k;
+    th_req_t  *r = req;
+
+    r->responded = 1;
+    r->status = resp->status;
+    snprintf(r->body, sizeof(r->body), "%.*s", (int) resp->body.len,
+             resp->body.data);
+    r->nhdrs[FAAS_MSG_RESPONSE] = 0;
+
+    for (k = 0; k < resp->nheaders; k++) {
+        char  ln[64], key[64];
+
+        snprintf(ln, sizeof(ln), "%.*s", (int) resp->headers[k].lname.len,
+                 resp->headers[k].lname.data);
+        snprintf(key, sizeof(key), "%.*s", (int) resp->headers[k].key.len,
+                 resp->headers[k].key.data);
+        th_add(r, FAAS_MSG_RESPONSE, ln, key, resp->headers[k].value.data,
+               resp->headers[k].value.len);
+    }
+    return FAAS_OK;
+}
+
+
+static void
+th_log(void *req, faas_log_e level, const char *msg, size_t len)
+{
+    th_req_t  *r = req;
+    size_t     used = strlen(r->log);
+
+    (void) level;
+    snprintf(r->log + used, sizeof(r->log) - used, "%.*s\n", (int) len,
+             msg);
+}
+
+
+static const faas_host_t  th_host = {
+    th_get, th_headers, th_set, th_set_header, th_respond, th_log
+};
+
+
+static const char *
+th_header(th_req_t *r, faas_msg_e m, const char *lname)
+{
+    int  i;
+
+    for (i = 0; i < r->nhdrs[m]; i++) {
+        if (strcmp(r->hdrs[m][i].lname, lname) == 0) {
+            return r->hdrs[m][i].value;
+        }
+    }
+    return NULL;
+}
+
+
+static void
+th_init(th_req_t *r)
+{
+    memset(r, 0, sizeof(th_req_t));
+    strcpy(r->fields[FAAS_FIELD_METHOD], "GET");
+    strcpy(r->fields[FAAS_FIELD_URI], "/x");
+    strcpy(r->fields[FAAS_FIELD_CLIENT_IP], "127.0.0.1");
+    strcpy(r->fields[FAAS_FIELD_STATUS], "200");
+    strcpy(r->fields[FAAS_FIELD_STATUS_DESCRIPTION], "OK");
+    strcpy(r->fields[FAAS_FIELD_SERVER_NAME], "localhost");
+    th_add(r, FAAS_MSG_REQUEST, "host", "Host", "localhost", 9);
+    th_add(r, FAAS_MSG_REQUEST, "x-country", "X-Country", "DE", 2);
+    th_add(r, FAAS_MSG_RESPONSE, "server", "Server", "nginx", 5);
+    th_add(r, FAAS_MSG_RESPONSE, "content-type", "Content-Type",
+           "text/plain", 10);
+}
+
+#endif /* TEST_HOST_H */

@@ -1,0 +1,333 @@
+/*
+ * Unit tests of scripting/: the allocator cap, the hook, the sandbox
+ * table, the loader, the lazy event and its write-back.
+ */
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "faas_test.h"
+#include "test_host.h"
+
+
+static faas_function_t *
+mkfn(const char *name, const char *src, size_t memory, uint64_t timeout,
+    uint64_t instructions, char *err)
+{
+    char                  path[256];
+    FILE                 *f;
+    faas_function_conf_t  conf;
+    static faas_str_t     env[2] = {
+        { "GREETING", 8 }, { "hello", 5 }
+    };
+
+    mkdir("tmp", 0700);
+    snprintf(path, sizeof(path), "tmp/%s.lua", name);
+
+    f = fopen(path, "wb");
+    fputs(src, f);
+    fclose(f);
+
+    memset(&conf, 0, sizeof(conf));
+    conf.name.data = name;
+    conf.name.len = strlen(name);
+    conf.path = path;
+    conf.memory = memory ? memory : 2 * 1024 * 1024;
+    conf.timeout = timeout ? timeout : 50000;
+    conf.instructions = instructions;
+    conf.env = env;
+    conf.nenv = 1;
+
+    return faas_function_create(&conf, err, 512);
+}
+
+
+static int
+run(faas_function_t *fn, faas_event_e event, th_req_t *r)
+{
+    faas_call_t  call;
+    int          rc;
+
+    memset(&call, 0, sizeof(call));
+    call.fn = fn;
+    call.event = event;
+    call.host = &th_host;
+    call.req = r;
+    call.request_id.data = "req-1";
+    call.request_id.len = 5;
+
+    rc = faas_call(&call);
+    if (rc == FAAS_ERROR) {
+        snprintf(r->body, sizeof(r->body), "%s",
+                 faas_fail_name(call.fail));
+    }
+    return rc;
+}
+
+
+static faas_function_t *
+fn_ok(const char *name, const char *src)
+{
+    char              err[512];
+    faas_function_t  *fn;
+
+    fn = mkfn(name, src, 0, 0, 0, err);
+    if (fn == NULL) {
+        fprintf(stderr, "%s: %s\n", name, err);
+        exit(1);
+    }
+    return fn;
+}
+
+
+static void
+test_loader(void)
+{
+    char              err[512];
+    faas_function_t  *fn;
+
+    fn = mkfn("syntax", "return function(e)\n  if then end\nend\n",
+              0, 0, 0, err);
+    FAAS_CHECK(fn == NULL);
+    FAAS_CHECK(strstr(err, "tmp/syntax.lua:2:") != NULL);
+
+    fn = mkfn("bytecode", "\033LJ\002junk", 0, 0, 0, err);
+    FAAS_CHECK(fn == NULL);
+    FAAS_CHECK(strstr(err, "bytecode is refused") != NULL);
+
+    fn = fn_ok("version", "return function() end\n");
+    FAAS_CHECK(strlen(faas_function_version(fn)) == 16);
+    faas_function_destroy(fn);
+}
+
+
+static void
+test_sandbox(void)
+{
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    fn = fn_ok("sandbox",
+        "local gone = { 'load', 'loadstring', 'dofile', 'loadfile',\n"
+        "  'require', 'module', 'getfenv', 'setfenv', 'collectgarbage',\n"
+        "  'newproxy', 'gcinfo', 'io', 'debug', 'ffi', 'jit',\n"
+        "  'package' }\n"
+        "return function(event)\n"
+        "  for _, n in ipairs(gone) do\n"
+        "    if _G[n] ~= nil then error('present: ' .. n) end\n"
+        "  end\n"
+        "  if string.dump or ('').dump then error('dump') end\n"
+        "  if os.execute or os.getenv or os.exit then error('os') end\n"
+        "  if getmetatable('') ~= false then error('string mt') end\n"
+        "  if faas.env.GREETING ~= 'hello' then error('env') end\n"
+        "  return { status = 200, body = 'clean' }\n"
+        "end\n");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "clean");
+
+    faas_function_destroy(fn);
+
+    /* a write to a protected table is a sticky sandbox violation */
+
+    fn = fn_ok("rawset",
+        "return function(event)\n"
+        "  pcall(rawset, faas.env, 'GREETING', 'x')\n"
+        "  return { status = 200, body = 'escaped' }\n"
+        "end\n");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK_STR(r.body, "sandbox");
+    FAAS_CHECK(strstr(r.log, "rawset on a protected table") != NULL);
+
+    faas_function_destroy(fn);
+}
+
+
+static void
+test_limits(void)
+{
+    char              err[512];
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    /* the memory cap: the state is recycled, the next call is cold */
+
+    fn = mkfn("memory",
+        "local t = {}\n"
+        "return function(event, context)\n"
+        "  if event.Records[1].cf.request.uri == '/big' then\n"
+        "    for i = 1, 1e7 do t[i] = ('x'):rep(100) .. i end\n"
+        "  end\n"
+        "  return { status = 200, body = tostring(context.cold_start) }\n"
+        "end\n", 1024 * 1024, 1000000, 0, err);
+    FAAS_CHECK(fn != NULL);
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_URI], "/big");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK_STR(r.body, "memory");
+    FAAS_CHECK(faas_function_memory(fn) == 0);
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "true");
+    FAAS_CHECK(faas_function_memory(fn) > 0);
+    FAAS_CHECK(faas_function_memory(fn) <= 1024 * 1024);
+
+    faas_function_destroy(fn);
+
+    /* the deadline, and pcall cannot swallow the kill */
+
+    fn = mkfn("timeout",
+        "return function(event)\n"
+        "  while true do pcall(function() while true do end end) end\n"
+        "end\n", 0, 20000, 0, err);
+    FAAS_CHECK(fn != NULL);
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK_STR(r.body, "timeout");
+    FAAS_CHECK(strstr(r.log, "timeout of 20 ms exceeded") != NULL);
+
+    faas_function_destroy(fn);
+
+    /* the instruction budget */
+
+    fn = mkfn("budget",
+        "return function(event)\n"
+        "  local n = 0\n"
+        "  for i = 1, 1e6 do n = n + i end\n"
+        "  return { status = 200 }\n"
+        "end\n", 0, 10000000, 100000, err);
+    FAAS_CHECK(fn != NULL);
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK_STR(r.body, "timeout");
+    FAAS_CHECK(strstr(r.log, "instruction budget of 100000") != NULL);
+
+    faas_function_destroy(fn);
+}
+
+
+static void
+test_events(void)
+{
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    fn = fn_ok("rewrite",
+        "local hits = 0\n"
+        "return function(event, context)\n"
+        "  hits = hits + 1\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  if req.headers['x-country'][1].value == 'DE' then\n"
+        "    req.uri = '/de' .. req.uri\n"
+        "  end\n"
+        "  req.headers['x-hits'] = {{ key = 'X-Hits',\n"
+        "                              value = tostring(hits) }}\n"
+        "  req.headers['x-country'] = nil\n"
+        "  return req\n"
+        "end\n");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(r.fields[FAAS_FIELD_URI], "/de/x");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-hits"), "1");
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-country") == NULL);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "host"), "localhost");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-hits"), "2");
+
+    faas_function_destroy(fn);
+
+    /* read-only and owned headers, injection */
+
+    fn = fn_ok("host",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  req.headers.host = {{ value = 'evil' }}\n"
+        "  return req\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK_STR(r.body, "bad-return");
+    FAAS_CHECK(strstr(r.log, "header \"host\" is read-only in "
+                             "viewer-request") != NULL);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "host"), "localhost");
+    faas_function_destroy(fn);
+
+    fn = fn_ok("crlf",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  req.headers['x-a'] = {{ value = 'a\\r\\nSet-Cookie: x=1' }}\n"
+        "  return req\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "control character") != NULL);
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-a") == NULL);
+    faas_function_destroy(fn);
+
+    /* viewer-response: headers yes, status no */
+
+    fn = fn_ok("security",
+        "return function(event)\n"
+        "  local res = event.Records[1].cf.response\n"
+        "  res.headers['strict-transport-security'] =\n"
+        "    {{ key = 'Strict-Transport-Security', value = 'max-age=1' }}\n"
+        "  res.headers.server = nil\n"
+        "  return res\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE,
+                             "strict-transport-security"), "max-age=1");
+    FAAS_CHECK(th_header(&r, FAAS_MSG_RESPONSE, "server") == NULL);
+    faas_function_destroy(fn);
+
+    fn = fn_ok("status",
+        "return function(event)\n"
+        "  local res = event.Records[1].cf.response\n"
+        "  res.status = '404'\n"
+        "  return res\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "cannot change response.status") != NULL);
+    faas_function_destroy(fn);
+
+    /* a generated redirect */
+
+    fn = fn_ok("redirect",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  return { status = '302', statusDescription = 'Found',\n"
+        "    headers = { location = {{ key = 'Location',\n"
+        "      value = 'https://' .. req.headers.host[1].value .. req.uri\n"
+        "    }} } }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK(r.status == 302);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "location"),
+                   "https://localhost/x");
+    faas_function_destroy(fn);
+}
+
+
+int
+main(void)
+{
+    test_loader();
+    test_sandbox();
+    test_limits();
+    test_events();
+
+    return FAAS_TEST_DONE();
+}
