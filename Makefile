@@ -6,6 +6,7 @@
 # The module is built against Debian's own nginx (nginx-dev ships the
 # configured source tree), so the .so loads into the stock binary.
 
+SHELL       := /bin/bash
 NGINX_SRC   ?= /usr/share/nginx/src
 NGINX_BIN   ?= /usr/sbin/nginx
 BUILD       := $(CURDIR)/build

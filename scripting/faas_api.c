@@ -32,9 +32,12 @@ faas_api_open(lua_State *L, faas_state_t *st)
 
     lua_createtable(L, 0, 4);
 
+    /* faas.log.* concatenates as ngx.log does, print separates by spaces */
+
     for (i = 0; i < 4; i++) {
         lua_pushinteger(L, levels[i].level);
-        lua_pushcclosure(L, faas_api_log, 1);
+        lua_pushliteral(L, "");
+        lua_pushcclosure(L, faas_api_log, 2);
         lua_setfield(L, -2, levels[i].name);
     }
 
@@ -46,7 +49,8 @@ faas_api_open(lua_State *L, faas_state_t *st)
     lua_setglobal(L, "faas");
 
     lua_pushinteger(L, FAAS_LOG_INFO);
-    lua_pushcclosure(L, faas_api_log, 1);
+    lua_pushliteral(L, " ");
+    lua_pushcclosure(L, faas_api_log, 2);
     lua_setglobal(L, "print");
 }
 
@@ -105,19 +109,20 @@ static int
 faas_api_log(lua_State *L)
 {
     int            i, n;
-    size_t         len;
-    const char    *s;
+    size_t         len, seplen;
+    const char    *s, *sep;
     luaL_Buffer    b;
     faas_state_t  *st;
 
     st = faas_state_from(L);
     n = lua_gettop(L);
+    sep = lua_tolstring(L, lua_upvalueindex(2), &seplen);
 
     luaL_buffinit(L, &b);
 
     for (i = 1; i <= n; i++) {
         if (i > 1) {
-            luaL_addchar(&b, ' ');
+            luaL_addlstring(&b, sep, seplen);
         }
 
         lua_getglobal(L, "tostring");
@@ -156,19 +161,25 @@ faas_api_log(lua_State *L)
 void
 faas_log(faas_call_t *call, faas_log_e level, const char *fmt, ...)
 {
-    int      n, m;
-    char     buf[FAAS_MAX_LOG + 256];
-    va_list  args;
+    int         n, m;
+    char        buf[FAAS_MAX_LOG + 256];
+    va_list     args;
+    faas_str_t  id;
 
     if (call == NULL) {
         return;
+    }
+
+    if (call->host->get(call->req, FAAS_FIELD_REQUEST_ID, &id) != FAAS_OK) {
+        id.data = "-";
+        id.len = 1;
     }
 
     n = snprintf(buf, sizeof(buf), "faas: function \"%.*s\" in %s, "
                  "request_id=%.*s: ",
                  (int) call->fn->name.len, call->fn->name.data,
                  faas_event_name(call->event),
-                 (int) call->request_id.len, call->request_id.data);
+                 (int) id.len, id.data);
 
     if (n < 0 || (size_t) n >= sizeof(buf)) {
         return;

@@ -268,8 +268,10 @@ faas_meta_index(lua_State *L)
         return 0;
     }
 
-    if (strcmp(k, "requestId") == 0 || strcmp(k, "request_id") == 0) {
-        lua_pushlstring(L, call->request_id.data, call->request_id.len);
+    if ((strcmp(k, "requestId") == 0 || strcmp(k, "request_id") == 0)
+        && call->host->get(call->req, FAAS_FIELD_REQUEST_ID, &v) == FAAS_OK)
+    {
+        lua_pushlstring(L, v.data, v.len);
         return 1;
     }
 

@@ -57,6 +57,7 @@ typedef enum {
     FAAS_FIELD_STATUS,
     FAAS_FIELD_STATUS_DESCRIPTION,
     FAAS_FIELD_SERVER_NAME,
+    FAAS_FIELD_REQUEST_ID,
     FAAS_FIELD_MAX
 } faas_field_e;
 
@@ -142,7 +143,6 @@ typedef struct {
     faas_event_e               event;
     const faas_host_t         *host;
     void                      *req;
-    faas_str_t                 request_id;
 
     /* out */
     faas_fail_e                fail;

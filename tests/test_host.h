@@ -184,6 +184,7 @@ th_init(th_req_t *r)
     strcpy(r->fields[FAAS_FIELD_STATUS], "200");
     strcpy(r->fields[FAAS_FIELD_STATUS_DESCRIPTION], "OK");
     strcpy(r->fields[FAAS_FIELD_SERVER_NAME], "localhost");
+    strcpy(r->fields[FAAS_FIELD_REQUEST_ID], "req-1");
     th_add(r, FAAS_MSG_REQUEST, "host", "Host", "localhost", 9);
     th_add(r, FAAS_MSG_REQUEST, "x-country", "X-Country", "DE", 2);
     th_add(r, FAAS_MSG_RESPONSE, "server", "Server", "nginx", 5);

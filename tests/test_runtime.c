@@ -53,8 +53,6 @@ run(faas_function_t *fn, faas_event_e event, th_req_t *r)
     call.event = event;
     call.host = &th_host;
     call.req = r;
-    call.request_id.data = "req-1";
-    call.request_id.len = 5;
 
     rc = faas_call(&call);
     if (rc == FAAS_ERROR) {

@@ -1,0 +1,794 @@
+
+/*
+ * The host interface of the runtime over ngx_http_request_t: how a
+ * function's event reads the request and the response, and how what it
+ * changed goes back into them.
+ */
+
+
+#include <nginx.h>
+
+#include "ngx_http_faas_module.h"
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_uint_t                  offset;
+} ngx_http_faas_header_field_t;
+
+
+static int ngx_http_faas_get(void *req, faas_field_e field,
+    faas_str_t *value);
+static int ngx_http_faas_headers(void *req, faas_msg_e msg,
+    faas_header_pt cb, void *arg);
+static int ngx_http_faas_set(void *req, faas_field_e field,
+    faas_str_t *value);
+static int ngx_http_faas_set_header(void *req, faas_msg_e msg,
+    faas_str_t *lname, faas_header_t *h, size_t n);
+static int ngx_http_faas_respond(void *req, faas_response_t *resp);
+static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
+    size_t len);
+static ngx_int_t ngx_http_faas_set_request_header(ngx_http_request_t *r,
+    faas_str_t *lname, faas_header_t *h, size_t n);
+static ngx_int_t ngx_http_faas_set_response_header(ngx_http_request_t *r,
+    faas_str_t *lname, faas_header_t *h, size_t n);
+static ngx_int_t ngx_http_faas_push_header(ngx_http_request_t *r,
+    ngx_list_t *list, faas_header_t *h, ngx_table_elt_t **out);
+
+
+const faas_host_t  ngx_http_faas_host = {
+    ngx_http_faas_get,
+    ngx_http_faas_headers,
+    ngx_http_faas_set,
+    ngx_http_faas_set_header,
+    ngx_http_faas_respond,
+    ngx_http_faas_log
+};
+
+
+/* response headers nginx keeps a pointer to, besides the list */
+
+static ngx_http_faas_header_field_t  ngx_http_faas_headers_out[] = {
+    { ngx_string("server"), offsetof(ngx_http_headers_out_t, server) },
+    { ngx_string("date"), offsetof(ngx_http_headers_out_t, date) },
+    { ngx_string("content-encoding"),
+      offsetof(ngx_http_headers_out_t, content_encoding) },
+    { ngx_string("location"), offsetof(ngx_http_headers_out_t, location) },
+    { ngx_string("refresh"), offsetof(ngx_http_headers_out_t, refresh) },
+    { ngx_string("last-modified"),
+      offsetof(ngx_http_headers_out_t, last_modified) },
+    { ngx_string("content-range"),
+      offsetof(ngx_http_headers_out_t, content_range) },
+    { ngx_string("accept-ranges"),
+      offsetof(ngx_http_headers_out_t, accept_ranges) },
+    { ngx_string("www-authenticate"),
+      offsetof(ngx_http_headers_out_t, www_authenticate) },
+    { ngx_string("expires"), offsetof(ngx_http_headers_out_t, expires) },
+    { ngx_string("etag"), offsetof(ngx_http_headers_out_t, etag) },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_str_t  ngx_http_faas_reasons[] = {
+    ngx_string("200OK"),
+    ngx_string("201Created"),
+    ngx_string("204No Content"),
+    ngx_string("206Partial Content"),
+    ngx_string("301Moved Permanently"),
+    ngx_string("302Found"),
+    ngx_string("303See Other"),
+    ngx_string("304Not Modified"),
+    ngx_string("307Temporary Redirect"),
+    ngx_string("308Permanent Redirect"),
+    ngx_string("400Bad Request"),
+    ngx_string("401Unauthorized"),
+    ngx_string("403Forbidden"),
+    ngx_string("404Not Found"),
+    ngx_string("405Method Not Allowed"),
+    ngx_string("413Content Too Large"),
+    ngx_string("429Too Many Requests"),
+    ngx_string("500Internal Server Error"),
+    ngx_string("502Bad Gateway"),
+    ngx_string("503Service Unavailable"),
+    ngx_string("504Gateway Timeout"),
+    ngx_null_string
+};
+
+
+#define ngx_http_faas_str(fs, ns)                                             \
+    (fs)->data = (const char *) (ns)->data; (fs)->len = (ns)->len
+
+
+static int
+ngx_http_faas_get(void *req, faas_field_e field, faas_str_t *value)
+{
+    ngx_http_request_t  *r = req;
+
+    ngx_str_t                   *s;
+    ngx_http_faas_ctx_t         *ctx;
+    ngx_http_variable_value_t   *vv;
+    ngx_http_core_srv_conf_t    *cscf;
+    ngx_http_faas_main_conf_t   *fmcf;
+
+    switch (field) {
+
+    case FAAS_FIELD_METHOD:
+        ngx_http_faas_str(value, &r->method_name);
+        return FAAS_OK;
+
+    case FAAS_FIELD_URI:
+        ngx_http_faas_str(value, &r->uri);
+        return FAAS_OK;
+
+    case FAAS_FIELD_QUERYSTRING:
+        ngx_http_faas_str(value, &r->args);
+        return FAAS_OK;
+
+    case FAAS_FIELD_CLIENT_IP:
+        ngx_http_faas_str(value, &r->connection->addr_text);
+        return FAAS_OK;
+
+    case FAAS_FIELD_STATUS:
+        ctx = ngx_http_faas_get_ctx(r);
+        if (ctx == NULL) {
+            return FAAS_ERROR;
+        }
+
+        value->data = (const char *) ctx->status_text;
+        value->len = ngx_sprintf(ctx->status_text, "%ui",
+                                 r->headers_out.status)
+                     - ctx->status_text;
+        return FAAS_OK;
+
+    case FAAS_FIELD_STATUS_DESCRIPTION:
+        if (r->headers_out.status_line.len > 4) {
+            value->data = (const char *) r->headers_out.status_line.data + 4;
+            value->len = r->headers_out.status_line.len - 4;
+            return FAAS_OK;
+        }
+
+        for (s = ngx_http_faas_reasons; s->len; s++) {
+            if ((ngx_uint_t) ngx_atoi(s->data, 3) == r->headers_out.status) {
+                value->data = (const char *) s->data + 3;
+                value->len = s->len - 3;
+                return FAAS_OK;
+            }
+        }
+
+        value->data = "";
+        value->len = 0;
+        return FAAS_OK;
+
+    case FAAS_FIELD_SERVER_NAME:
+        if (r->headers_in.server.len) {
+            ngx_http_faas_str(value, &r->headers_in.server);
+            return FAAS_OK;
+        }
+
+        cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+        ngx_http_faas_str(value, &cscf->server_name);
+        return FAAS_OK;
+
+    case FAAS_FIELD_REQUEST_ID:
+        fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+
+        vv = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+        if (vv == NULL || vv->not_found) {
+            return FAAS_ERROR;
+        }
+
+        value->data = (const char *) vv->data;
+        value->len = vv->len;
+        return FAAS_OK;
+
+    default:
+        return FAAS_ERROR;
+    }
+}
+
+
+static int
+ngx_http_faas_header_cb(faas_header_pt cb, void *arg, const char *lname,
+    ngx_str_t *key, ngx_str_t *value)
+{
+    faas_header_t  h;
+
+    h.lname.data = lname;
+    h.lname.len = ngx_strlen(lname);
+    ngx_http_faas_str(&h.key, key);
+    ngx_http_faas_str(&h.value, value);
+
+    return cb(arg, &h);
+}
+
+
+static int
+ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
+    void *arg)
+{
+    ngx_http_request_t  *r = req;
+
+    u_char                    *p, *lc;
+    size_t                     len;
+    ngx_str_t                  key, value;
+    ngx_uint_t                 i;
+    ngx_list_part_t           *part;
+    ngx_table_elt_t           *h;
+    faas_header_t              fh;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (msg == FAAS_MSG_RESPONSE) {
+
+        /* what nginx adds itself as it writes the header out */
+
+        if (r->headers_out.server == NULL) {
+            clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+            if (clcf->server_tokens == NGX_HTTP_SERVER_TOKENS_ON) {
+                ngx_str_set(&value, NGINX_VER);
+
+            } else if (clcf->server_tokens == NGX_HTTP_SERVER_TOKENS_BUILD) {
+                ngx_str_set(&value, NGINX_VER_BUILD);
+
+            } else {
+                ngx_str_set(&value, "nginx");
+            }
+
+            ngx_str_set(&key, "Server");
+            ngx_http_faas_header_cb(cb, arg, "server", &key, &value);
+        }
+
+        if (r->headers_out.date == NULL) {
+            ngx_str_set(&key, "Date");
+            ngx_http_faas_header_cb(cb, arg, "date", &key,
+                                    (ngx_str_t *) &ngx_cached_http_time);
+        }
+
+        if (r->headers_out.content_type.len) {
+            value = r->headers_out.content_type;
+
+            if (r->headers_out.charset.len) {
+                len = value.len + sizeof("; charset=") - 1
+                      + r->headers_out.charset.len;
+
+                p = ngx_pnalloc(r->pool, len);
+                if (p == NULL) {
+                    return FAAS_ERROR;
+                }
+
+                value.data = p;
+                value.len = ngx_sprintf(p, "%V; charset=%V",
+                                        &r->headers_out.content_type,
+                                        &r->headers_out.charset) - p;
+            }
+
+            ngx_str_set(&key, "Content-Type");
+            ngx_http_faas_header_cb(cb, arg, "content-type", &key, &value);
+        }
+
+        if (r->headers_out.content_length == NULL
+            && r->headers_out.content_length_n >= 0)
+        {
+            p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+            if (p == NULL) {
+                return FAAS_ERROR;
+            }
+
+            value.data = p;
+            value.len = ngx_sprintf(p, "%O",
+                                    r->headers_out.content_length_n) - p;
+
+            ngx_str_set(&key, "Content-Length");
+            ngx_http_faas_header_cb(cb, arg, "content-length", &key,
+                                    &value);
+        }
+
+        if (r->headers_out.last_modified == NULL
+            && r->headers_out.last_modified_time != -1)
+        {
+            p = ngx_pnalloc(r->pool, sizeof("Mon, 28 Sep 1970 06:00:00 GMT"));
+            if (p == NULL) {
+                return FAAS_ERROR;
+            }
+
+            value.data = p;
+            value.len = ngx_http_time(p, r->headers_out.last_modified_time)
+                        - p;
+
+            ngx_str_set(&key, "Last-Modified");
+            ngx_http_faas_header_cb(cb, arg, "last-modified", &key, &value);
+        }
+
+        part = &r->headers_out.headers.part;
+
+    } else {
+        part = &r->headers_in.headers.part;
+    }
+
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        /*
+         * Response headers often come without a lowercase key (add_header
+         * leaves lowcase_key unset), so those are lowercased here.
+         */
+
+        if (msg == FAAS_MSG_REQUEST) {
+            lc = h[i].lowcase_key;
+
+        } else {
+            lc = ngx_pnalloc(r->pool, h[i].key.len);
+            if (lc == NULL) {
+                return FAAS_ERROR;
+            }
+
+            ngx_strlow(lc, h[i].key.data, h[i].key.len);
+        }
+
+        fh.lname.data = (const char *) lc;
+        fh.lname.len = h[i].key.len;
+
+        ngx_http_faas_str(&fh.key, &h[i].key);
+        ngx_http_faas_str(&fh.value, &h[i].value);
+
+        if (cb(arg, &fh) != FAAS_OK) {
+            return FAAS_ERROR;
+        }
+    }
+
+    return FAAS_OK;
+}
+
+
+static u_char *
+ngx_http_faas_copy(ngx_http_request_t *r, const char *data, size_t len)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(p, data, len);
+    p[len] = '\0';
+
+    return p;
+}
+
+
+static int
+ngx_http_faas_set(void *req, faas_field_e field, faas_str_t *value)
+{
+    ngx_http_request_t  *r = req;
+
+    u_char  *p;
+
+    p = ngx_http_faas_copy(r, value->data, value->len);
+    if (p == NULL) {
+        return FAAS_ERROR;
+    }
+
+    switch (field) {
+
+    case FAAS_FIELD_URI:
+
+        /*
+         * The matched location stays (as a changed uri keeps the cache
+         * behaviour in Lambda@Edge); upstreams get the new uri escaped.
+         */
+
+        r->uri.data = p;
+        r->uri.len = value->len;
+        r->valid_unparsed_uri = 0;
+        ngx_http_set_exten(r);
+        return FAAS_OK;
+
+    case FAAS_FIELD_QUERYSTRING:
+        r->args.data = p;
+        r->args.len = value->len;
+        r->valid_unparsed_uri = 0;
+        return FAAS_OK;
+
+    default:
+        return FAAS_ERROR;
+    }
+}
+
+
+static int
+ngx_http_faas_set_header(void *req, faas_msg_e msg, faas_str_t *lname,
+    faas_header_t *h, size_t n)
+{
+    ngx_int_t  rc;
+
+    if (msg == FAAS_MSG_REQUEST) {
+        rc = ngx_http_faas_set_request_header(req, lname, h, n);
+
+    } else {
+        rc = ngx_http_faas_set_response_header(req, lname, h, n);
+    }
+
+    return rc == NGX_OK ? FAAS_OK : FAAS_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
+    faas_header_t *h, ngx_table_elt_t **out)
+{
+    ngx_table_elt_t  *e;
+
+    e = ngx_list_push(list);
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    e->key.data = ngx_http_faas_copy(r, h->key.data, h->key.len);
+    e->value.data = ngx_http_faas_copy(r, h->value.data, h->value.len);
+    e->lowcase_key = ngx_http_faas_copy(r, h->lname.data, h->lname.len);
+
+    if (e->key.data == NULL || e->value.data == NULL
+        || e->lowcase_key == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    e->key.len = h->key.len;
+    e->value.len = h->value.len;
+    e->hash = ngx_hash_key(e->lowcase_key, h->lname.len);
+
+    *out = e;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Request headers: the list is rebuilt without the old values of lname
+ * and with the new ones, then every pointer nginx keeps into it
+ * (r->headers_in.user_agent, the cookies array ...) is set again from the
+ * new list, so nothing points at a removed header.
+ */
+
+static ngx_int_t
+ngx_http_faas_set_request_header(ngx_http_request_t *r, faas_str_t *lname,
+    faas_header_t *h, size_t n)
+{
+    size_t                      i, count;
+    ngx_uint_t                  k;
+    ngx_list_t                  list;
+    ngx_array_t                *a;
+    ngx_list_part_t            *part;
+    ngx_table_elt_t            *e, *ne, **pe;
+    ngx_http_header_t          *hh;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    count = n;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        count += part->nelts;
+    }
+
+    if (ngx_list_init(&list, r->pool, count ? count : 1,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        e = part->elts;
+
+        for (k = 0; k < part->nelts; k++) {
+            if (e[k].key.len == lname->len
+                && ngx_strncasecmp(e[k].key.data, (u_char *) lname->data,
+                                   lname->len) == 0)
+            {
+                continue;
+            }
+
+            ne = ngx_list_push(&list);
+            if (ne == NULL) {
+                return NGX_ERROR;
+            }
+
+            *ne = e[k];
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_faas_push_header(r, &list, &h[i], &ne) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    r->headers_in.headers = list;
+
+    for (hh = ngx_http_headers_in; hh->name.len; hh++) {
+        if (hh->offset == offsetof(ngx_http_headers_in_t, cookies)
+#if (NGX_HTTP_X_FORWARDED_FOR)
+            || hh->offset == offsetof(ngx_http_headers_in_t, x_forwarded_for)
+#endif
+           )
+        {
+            a = (ngx_array_t *) ((char *) &r->headers_in + hh->offset);
+            a->nelts = 0;
+
+        } else if (hh->offset) {
+            *(ngx_table_elt_t **) ((char *) &r->headers_in + hh->offset)
+                = NULL;
+        }
+    }
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        e = part->elts;
+
+        for (k = 0; k < part->nelts; k++) {
+            hh = ngx_hash_find(&cmcf->headers_in_hash, e[k].hash,
+                               e[k].lowcase_key, e[k].key.len);
+
+            if (hh == NULL || hh->offset == 0) {
+                continue;
+            }
+
+            if (hh->offset == offsetof(ngx_http_headers_in_t, cookies)
+#if (NGX_HTTP_X_FORWARDED_FOR)
+                || hh->offset
+                   == offsetof(ngx_http_headers_in_t, x_forwarded_for)
+#endif
+               )
+            {
+                a = (ngx_array_t *) ((char *) &r->headers_in + hh->offset);
+
+                if (a->elts == NULL
+                    && ngx_array_init(a, r->pool, 1,
+                                      sizeof(ngx_table_elt_t *))
+                       != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+
+                pe = ngx_array_push(a);
+                if (pe == NULL) {
+                    return NGX_ERROR;
+                }
+
+                *pe = &e[k];
+                continue;
+            }
+
+            pe = (ngx_table_elt_t **) ((char *) &r->headers_in + hh->offset);
+
+            if (*pe == NULL) {
+                *pe = &e[k];
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Response headers: old values of lname are hidden (hash 0, which the
+ * header filter skips), new ones pushed; the fields nginx writes out
+ * itself (Content-Type, Last-Modified, Server, Date) are set directly.
+ */
+
+static ngx_int_t
+ngx_http_faas_set_response_header(ngx_http_request_t *r, faas_str_t *lname,
+    faas_header_t *h, size_t n)
+{
+    size_t                         i;
+    ngx_uint_t                     k;
+    ngx_array_t                   *a;
+    ngx_list_part_t               *part;
+    ngx_table_elt_t               *e, *first, **pe;
+    ngx_http_faas_header_field_t  *f;
+
+#define ngx_http_faas_is(s)                                                   \
+    (lname->len == sizeof(s) - 1                                              \
+     && ngx_strncmp(lname->data, s, sizeof(s) - 1) == 0)
+
+    if (ngx_http_faas_is("content-type")) {
+        r->headers_out.content_type_len = 0;
+        r->headers_out.content_type.len = 0;
+        r->headers_out.content_type_lowcase = NULL;
+        r->headers_out.charset.len = 0;
+
+        if (n) {
+            r->headers_out.content_type.data =
+                ngx_http_faas_copy(r, h[0].value.data, h[0].value.len);
+            if (r->headers_out.content_type.data == NULL) {
+                return NGX_ERROR;
+            }
+
+            r->headers_out.content_type.len = h[0].value.len;
+            r->headers_out.content_type_len = h[0].value.len;
+        }
+
+        return NGX_OK;
+    }
+
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        e = part->elts;
+
+        for (k = 0; k < part->nelts; k++) {
+            if (e[k].hash != 0 && e[k].key.len == lname->len
+                && ngx_strncasecmp(e[k].key.data, (u_char *) lname->data,
+                                   lname->len) == 0)
+            {
+                e[k].hash = 0;
+            }
+        }
+    }
+
+    first = NULL;
+
+    if (ngx_http_faas_is("cache-control") || ngx_http_faas_is("link")) {
+        a = ngx_http_faas_is("link") ? &r->headers_out.link
+                                     : &r->headers_out.cache_control;
+
+        if (a->elts == NULL
+            && ngx_array_init(a, r->pool, n ? n : 1,
+                              sizeof(ngx_table_elt_t *))
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        a->nelts = 0;
+
+        for (i = 0; i < n; i++) {
+            if (ngx_http_faas_push_header(r, &r->headers_out.headers, &h[i],
+                                          &e)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            pe = ngx_array_push(a);
+            if (pe == NULL) {
+                return NGX_ERROR;
+            }
+
+            *pe = e;
+        }
+
+        return NGX_OK;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_faas_push_header(r, &r->headers_out.headers, &h[i], &e)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (first == NULL) {
+            first = e;
+        }
+    }
+
+    if (ngx_http_faas_is("last-modified")) {
+        r->headers_out.last_modified_time = -1;
+    }
+
+    for (f = ngx_http_faas_headers_out; f->name.len; f++) {
+        if (f->name.len != lname->len
+            || ngx_strncmp(f->name.data, lname->data, lname->len) != 0)
+        {
+            continue;
+        }
+
+        /*
+         * Without a header of its own nginx would add its default Server
+         * and Date: a removed one is a hidden placeholder instead.
+         */
+
+        if (first == NULL
+            && (ngx_http_faas_is("server") || ngx_http_faas_is("date")))
+        {
+            first = ngx_pcalloc(r->pool, sizeof(ngx_table_elt_t));
+            if (first == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        *(ngx_table_elt_t **) ((char *) &r->headers_out + f->offset) = first;
+        break;
+    }
+
+#undef ngx_http_faas_is
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_faas_respond(void *req, faas_response_t *resp)
+{
+    ngx_http_request_t  *r = req;
+
+    u_char               *p;
+    size_t                i, j;
+    faas_str_t            lname;
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_faas_get_ctx(r);
+    if (ctx == NULL) {
+        return FAAS_ERROR;
+    }
+
+    ctx->generated = 1;
+    ctx->status = resp->status;
+
+    if (resp->description.len) {
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN + 1 + resp->description.len);
+        if (p == NULL) {
+            return FAAS_ERROR;
+        }
+
+        r->headers_out.status_line.data = p;
+        r->headers_out.status_line.len = ngx_sprintf(p, "%ui %*s",
+                                               resp->status,
+                                               resp->description.len,
+                                               resp->description.data)
+                                         - p;
+    }
+
+    /* the headers of one name come together: set them a name at a time */
+
+    for (i = 0; i < resp->nheaders; i = j) {
+        lname = resp->headers[i].lname;
+
+        for (j = i + 1; j < resp->nheaders; j++) {
+            if (resp->headers[j].lname.data != lname.data) {
+                break;
+            }
+        }
+
+        if (ngx_http_faas_set_response_header(r, &lname, &resp->headers[i],
+                                              j - i)
+            != NGX_OK)
+        {
+            return FAAS_ERROR;
+        }
+    }
+
+    ctx->body.len = resp->body.len;
+    ctx->body.data = ngx_http_faas_copy(r, resp->body.data, resp->body.len);
+
+    return ctx->body.data ? FAAS_OK : FAAS_ERROR;
+}
+
+
+static void
+ngx_http_faas_log(void *req, faas_log_e level, const char *msg, size_t len)
+{
+    ngx_http_request_t  *r = req;
+
+    static ngx_uint_t  levels[] = {
+        NGX_LOG_ERR, NGX_LOG_WARN, NGX_LOG_INFO, NGX_LOG_DEBUG
+    };
+
+    ngx_log_error(levels[level], r->connection->log, 0, "%*s", len, msg);
+}

@@ -1,0 +1,412 @@
+
+/*
+ * ngx_http_faas_module: directives, configuration and the module.
+ */
+
+
+#include "ngx_http_faas_module.h"
+
+
+static char *ngx_http_faas_function(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_faas_event(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_faas_function_cleanup(void *data);
+static void *ngx_http_faas_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_faas_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
+
+
+static ngx_conf_enum_t  ngx_http_faas_on_error[] = {
+    { ngx_string("fail"), NGX_HTTP_FAAS_ON_ERROR_FAIL },
+    { ngx_string("pass"), NGX_HTTP_FAAS_ON_ERROR_PASS },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_faas_commands[] = {
+
+    { ngx_string("faas_function"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_faas_function,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_viewer_request"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_faas_event,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      FAAS_VIEWER_REQUEST,
+      NULL },
+
+    { ngx_string("faas_viewer_response"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_faas_event,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      FAAS_VIEWER_RESPONSE,
+      NULL },
+
+    { ngx_string("faas_on_error"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, on_error),
+      &ngx_http_faas_on_error },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_faas_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_faas_init,                    /* postconfiguration */
+
+    ngx_http_faas_create_main_conf,        /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_faas_create_loc_conf,         /* create location configuration */
+    ngx_http_faas_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_faas_module = {
+    NGX_MODULE_V1,
+    &ngx_http_faas_module_ctx,             /* module context */
+    ngx_http_faas_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_faas_request_id = ngx_string("request_id");
+
+
+/*
+ * faas_function NAME FILE [memory=8m] [timeout=5ms] [instructions=N]
+ *               [jit=on|off] [env=KEY=VALUE ...];
+ */
+
+static char *
+ngx_http_faas_function(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_main_conf_t *fmcf = conf;
+
+    u_char                    *eq;
+    char                       err[NGX_MAX_ERROR_STR];
+    ssize_t                    size;
+    ngx_int_t                  n;
+    ngx_str_t                 *value, file, s;
+    ngx_uint_t                 i;
+    ngx_array_t                env;
+    faas_str_t                *kv;
+    ngx_pool_cleanup_t        *cln;
+    faas_function_conf_t       fc;
+    ngx_http_faas_function_t  *f;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        return "has an empty function name";
+    }
+
+    f = fmcf->functions.elts;
+
+    for (i = 0; i < fmcf->functions.nelts; i++) {
+        if (f[i].name.len == value[1].len
+            && ngx_strncmp(f[i].name.data, value[1].data, value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate function \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    file = value[2];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_array_init(&env, cf->temp_pool, 4, sizeof(faas_str_t))
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&fc, sizeof(faas_function_conf_t));
+
+    fc.name.data = (char *) value[1].data;
+    fc.name.len = value[1].len;
+    fc.path = (char *) file.data;
+    fc.memory = 8 * 1024 * 1024;
+    fc.timeout = 5000;
+
+    for (i = 3; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "memory=", 7) == 0) {
+            s.data = value[i].data + 7;
+            s.len = value[i].len - 7;
+
+            size = ngx_parse_size(&s);
+            if (size < 64 * 1024) {
+                goto invalid;
+            }
+
+            fc.memory = size;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            n = ngx_parse_time(&s, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            fc.timeout = (uint64_t) n * 1000;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "instructions=", 13) == 0) {
+            n = ngx_atoi(value[i].data + 13, value[i].len - 13);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            fc.instructions = n;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "jit=on") == 0) {
+            fc.jit = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "jit=off") == 0) {
+            fc.jit = 0;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "env=", 4) == 0) {
+            eq = ngx_strlchr(value[i].data + 4, value[i].data + value[i].len,
+                             '=');
+            if (eq == NULL || eq == value[i].data + 4) {
+                goto invalid;
+            }
+
+            kv = ngx_array_push_n(&env, 2);
+            if (kv == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            kv[0].data = (char *) value[i].data + 4;
+            kv[0].len = eq - value[i].data - 4;
+            kv[1].data = (char *) eq + 1;
+            kv[1].len = value[i].data + value[i].len - eq - 1;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    fc.env = env.elts;
+    fc.nenv = env.nelts / 2;
+
+    f = ngx_array_push(&fmcf->functions);
+    if (f == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    f->name = value[1];
+    f->fn = faas_function_create(&fc, err, sizeof(err));
+
+    if (f->fn == NULL) {
+        fmcf->functions.nelts--;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "function \"%V\": %s",
+                           &value[1], err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_faas_function_cleanup;
+    cln->data = f->fn;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"%V\" directive",
+                       &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static void
+ngx_http_faas_function_cleanup(void *data)
+{
+    faas_function_destroy(data);
+}
+
+
+/* faas_viewer_request FN [FN ...]: several functions are a sequence */
+
+static char *
+ngx_http_faas_event(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_loc_conf_t *flcf = conf;
+
+    ngx_str_t                  *value;
+    ngx_uint_t                  i, j;
+    faas_function_t           **fn;
+    ngx_http_faas_function_t   *f;
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    if (flcf->events[cmd->offset] != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    flcf->events[cmd->offset] = ngx_array_create(cf->pool,
+                                                 cf->args->nelts - 1,
+                                                 sizeof(faas_function_t *));
+    if (flcf->events[cmd->offset] == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        f = fmcf->functions.elts;
+
+        for (j = 0; j < fmcf->functions.nelts; j++) {
+            if (f[j].name.len == value[i].len
+                && ngx_strncmp(f[j].name.data, value[i].data, value[i].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (j == fmcf->functions.nelts) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "unknown function \"%V\" in \"%V\": declare "
+                               "it with \"faas_function\" at the http level "
+                               "before it is used", &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        fn = ngx_array_push(flcf->events[cmd->offset]);
+        if (fn == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *fn = f[j].fn;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_faas_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_faas_main_conf_t));
+    if (fmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&fmcf->functions, cf->pool, 8,
+                       sizeof(ngx_http_faas_function_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    fmcf->request_id_index = NGX_CONF_UNSET;
+
+    return fmcf;
+}
+
+
+static void *
+ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_uint_t                 i;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    flcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_faas_loc_conf_t));
+    if (flcf == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < FAAS_EVENT_MAX; i++) {
+        flcf->events[i] = NGX_CONF_UNSET_PTR;
+    }
+
+    flcf->on_error = NGX_CONF_UNSET_UINT;
+
+    return flcf;
+}
+
+
+static char *
+ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_faas_loc_conf_t *prev = parent;
+    ngx_http_faas_loc_conf_t *conf = child;
+
+    ngx_uint_t  i;
+
+    for (i = 0; i < FAAS_EVENT_MAX; i++) {
+        ngx_conf_merge_ptr_value(conf->events[i], prev->events[i], NULL);
+    }
+
+    ngx_conf_merge_uint_value(conf->on_error, prev->on_error,
+                              NGX_HTTP_FAAS_ON_ERROR_FAIL);
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_init(ngx_conf_t *cf)
+{
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+    if (fmcf->functions.nelts == 0) {
+        return NGX_OK;
+    }
+
+    fmcf->request_id_index = ngx_http_get_variable_index(cf,
+                                                 &ngx_http_faas_request_id);
+    if (fmcf->request_id_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_faas_viewer_init(cf);
+}

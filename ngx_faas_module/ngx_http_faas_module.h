@@ -1,0 +1,65 @@
+
+/*
+ * ngx_http_faas_module: the nginx adapter of the faas runtime.
+ */
+
+#ifndef _NGX_HTTP_FAAS_MODULE_H_INCLUDED_
+#define _NGX_HTTP_FAAS_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "scripting/faas_runtime.h"
+
+
+#define NGX_HTTP_FAAS_ON_ERROR_FAIL  0
+#define NGX_HTTP_FAAS_ON_ERROR_PASS  1
+
+
+typedef struct {
+    ngx_str_t                   name;
+    faas_function_t            *fn;
+} ngx_http_faas_function_t;
+
+
+typedef struct {
+    ngx_array_t                 functions;  /* ngx_http_faas_function_t */
+    ngx_int_t                   request_id_index;
+} ngx_http_faas_main_conf_t;
+
+
+typedef struct {
+    /* per event: the sequence of faas_function_t * to run, or NULL */
+    ngx_array_t                *events[FAAS_EVENT_MAX];
+    ngx_uint_t                  on_error;
+} ngx_http_faas_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_request_t         *request;
+    ngx_str_t                   body;       /* generated or replacement */
+    ngx_int_t                   status;     /* of a generated response */
+    u_char                      status_text[NGX_INT_T_LEN];
+
+    unsigned                    viewer_request_done:1;
+    unsigned                    viewer_response_done:1;
+    unsigned                    generated:1;
+    unsigned                    replace_body:1;
+    unsigned                    body_sent:1;
+} ngx_http_faas_ctx_t;
+
+
+ngx_http_faas_ctx_t *ngx_http_faas_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
+    faas_event_e event, faas_call_t *call);
+ngx_int_t ngx_http_faas_fail_status(faas_call_t *call);
+ngx_int_t ngx_http_faas_viewer_init(ngx_conf_t *cf);
+
+
+extern const faas_host_t  ngx_http_faas_host;
+extern ngx_module_t       ngx_http_faas_module;
+
+
+#endif /* _NGX_HTTP_FAAS_MODULE_H_INCLUDED_ */

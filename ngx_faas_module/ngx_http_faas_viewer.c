@@ -1,0 +1,369 @@
+
+/*
+ * The viewer events: viewer-request first in the location's rewrite
+ * phase, viewer-response in the header filter of every response going to
+ * the client.
+ */
+
+
+#include "ngx_http_faas_module.h"
+
+
+static ngx_int_t ngx_http_faas_viewer_request(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_send(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static void ngx_http_faas_replace_response(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t status);
+static void ngx_http_faas_ctx_cleanup(void *data);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+ngx_int_t
+ngx_http_faas_viewer_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    /*
+     * Handlers of a phase run in the reverse order of registration, and a
+     * dynamic module's postconfiguration runs after the rewrite module's:
+     * so viewer-request runs ahead of the location's rewrite, return and
+     * set, which then see what the function changed.
+     */
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_faas_viewer_request;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_faas_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_faas_body_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The context survives internal redirects (which clear r->ctx) through
+ * its pool cleanup, so an error_page or a rewrite ... last does not run
+ * the viewer events of one viewer request twice.
+ */
+
+ngx_http_faas_ctx_t *
+ngx_http_faas_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t   *cln;
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_faas_ctx_cleanup) {
+            ctx = cln->data;
+
+            if (ctx->request == r) {
+                ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
+                return ctx;
+            }
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_faas_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_faas_ctx_t));
+    ctx->request = r;
+
+    cln->handler = ngx_http_faas_ctx_cleanup;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_faas_ctx_cleanup(void *data)
+{
+    /* the context only marks the request; yielded calls will end here */
+}
+
+
+/* runs a sequence: each function sees what the one before wrote back */
+
+ngx_int_t
+ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
+    faas_event_e event, faas_call_t *call)
+{
+    ngx_int_t          rc;
+    ngx_uint_t         i;
+    faas_function_t  **fn;
+
+    ngx_memzero(call, sizeof(faas_call_t));
+
+    call->event = event;
+    call->host = &ngx_http_faas_host;
+    call->req = r;
+
+    fn = fns->elts;
+
+    for (i = 0; i < fns->nelts; i++) {
+        call->fn = fn[i];
+
+        rc = faas_call(call);
+        if (rc != FAAS_OK) {
+            return rc;
+        }
+    }
+
+    return FAAS_OK;
+}
+
+
+/* a limit hit is "service unavailable", any other failure "bad gateway" */
+
+ngx_int_t
+ngx_http_faas_fail_status(faas_call_t *call)
+{
+    return (call->fail == FAAS_FAIL_TIMEOUT || call->fail == FAAS_FAIL_MEMORY)
+           ? NGX_HTTP_SERVICE_UNAVAILABLE : NGX_HTTP_BAD_GATEWAY;
+}
+
+
+static ngx_int_t
+ngx_http_faas_viewer_request(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    faas_call_t                call;
+    ngx_http_faas_ctx_t       *ctx;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    if (flcf->events[FAAS_VIEWER_REQUEST] == NULL || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_faas_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->viewer_request_done) {
+        return NGX_DECLINED;
+    }
+
+    ctx->viewer_request_done = 1;
+
+    rc = ngx_http_faas_run(r, flcf->events[FAAS_VIEWER_REQUEST],
+                           FAAS_VIEWER_REQUEST, &call);
+
+    switch (rc) {
+
+    case FAAS_OK:
+        return NGX_DECLINED;
+
+    case FAAS_DONE:
+        return ngx_http_faas_send(r, ctx);
+
+    default:
+        if (flcf->on_error == NGX_HTTP_FAAS_ON_ERROR_PASS) {
+            return NGX_DECLINED;
+        }
+
+        return ngx_http_faas_fail_status(&call);
+    }
+}
+
+
+/* sends the response a request event generated */
+
+static ngx_int_t
+ngx_http_faas_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = ctx->status;
+    r->headers_out.content_length_n = ctx->body.len;
+
+    if (ctx->body.len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = ctx->body.data;
+    b->last = ctx->body.data + ctx->body.len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_faas_header_filter(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    faas_call_t                call;
+    ngx_http_faas_ctx_t       *ctx;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    if (flcf->events[FAAS_VIEWER_RESPONSE] == NULL || r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_faas_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* Lambda@Edge: a generated response skips viewer-response */
+
+    if (ctx->generated || ctx->viewer_response_done) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->viewer_response_done = 1;
+
+    rc = ngx_http_faas_run(r, flcf->events[FAAS_VIEWER_RESPONSE],
+                           FAAS_VIEWER_RESPONSE, &call);
+
+    if (rc == FAAS_ERROR
+        && flcf->on_error == NGX_HTTP_FAAS_ON_ERROR_FAIL)
+    {
+        ngx_http_faas_replace_response(r, ctx,
+                                       ngx_http_faas_fail_status(&call));
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/*
+ * The response is already under way when viewer-response fails: its
+ * headers are replaced by an error's and the body filter swallows its
+ * body in favour of the error page.
+ */
+
+static void
+ngx_http_faas_replace_response(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t status)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, 160);
+    if (p == NULL) {
+        return;
+    }
+
+    ctx->body.data = p;
+    ctx->body.len = ngx_snprintf(p, 160,
+                        "<html>" CRLF
+                        "<head><title>%i function error</title></head>" CRLF
+                        "<body>" CRLF
+                        "<center><h1>%i function error</h1></center>" CRLF
+                        "</body>" CRLF
+                        "</html>" CRLF, status, status)
+                    - p;
+    ctx->replace_body = 1;
+
+    if (ngx_list_init(&r->headers_out.headers, r->pool, 4,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_memzero(&r->headers_out.status_line,
+                sizeof(ngx_http_headers_out_t)
+                - offsetof(ngx_http_headers_out_t, status_line));
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = ctx->body.len;
+    r->headers_out.last_modified_time = -1;
+    ngx_str_set(&r->headers_out.content_type, "text/html");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+}
+
+
+static ngx_int_t
+ngx_http_faas_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t            *b;
+    ngx_chain_t          *cl, out;
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ctx == NULL || !ctx->replace_body || r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+
+    if (ctx->body_sent || r->header_only) {
+        return NGX_OK;
+    }
+
+    ctx->body_sent = 1;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = ctx->body.data;
+    b->last = ctx->body.data + ctx->body.len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
+}

@@ -1,0 +1,277 @@
+# viewer-response: every response going to the client, error pages
+# included; headers may change, the status may not.
+
+use Test::Nginx::Socket 'no_plan';
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: security headers added, Server removed
+--- http_config
+faas_function security html/security.lua;
+--- config
+location /t {
+    faas_viewer_response security;
+    return 200 "page\n";
+}
+--- user_files
+>>> security.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  local h = response.headers
+  h["strict-transport-security"] = {{ key = "Strict-Transport-Security",
+                                      value = "max-age=63072000; includeSubDomains" }}
+  h["x-content-type-options"] = {{ key = "X-Content-Type-Options", value = "nosniff" }}
+  h["x-frame-options"] = {{ key = "X-Frame-Options", value = "DENY" }}
+  h["server"] = nil
+  return response
+end
+--- request
+GET /t
+--- response_body
+page
+--- response_headers
+Strict-Transport-Security: max-age=63072000; includeSubDomains
+X-Content-Type-Options: nosniff
+X-Frame-Options: DENY
+!Server
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: the handler sees status, content type and add_header headers
+--- http_config
+faas_function echo html/echo.lua;
+--- config
+location /t {
+    add_header X-From-Config yes;
+    faas_viewer_response echo;
+    return 200 "page\n";
+}
+--- user_files
+>>> echo.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  local h = response.headers
+  h["x-seen"] = {{ key = "X-Seen", value = table.concat({
+    response.status, response.statusDescription,
+    h["content-type"][1].value, h["x-from-config"][1].value,
+    event.Records[1].cf.request.uri }, "|") }}
+  return response
+end
+--- request
+GET /t
+--- response_headers
+X-Seen: 200|OK|text/plain|yes|/t
+X-From-Config: yes
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: error pages go through viewer-response too
+--- http_config
+faas_function security html/security.lua;
+--- config
+location /t {
+    faas_viewer_response security;
+    return 404;
+}
+--- user_files
+>>> security.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  response.headers["x-frame-options"] = {{ key = "X-Frame-Options", value = "DENY" }}
+  return response
+end
+--- request
+GET /t
+--- error_code: 404
+--- response_headers
+X-Frame-Options: DENY
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: a proxied response, header replaced
+--- http_config
+faas_function rewrite html/rewrite.lua;
+--- config
+location /t {
+    faas_viewer_response rewrite;
+    proxy_pass http://127.0.0.1:$server_port/origin;
+}
+location /origin {
+    add_header Cache-Control "no-store";
+    add_header X-Origin yes;
+    return 200 "from origin\n";
+}
+--- user_files
+>>> rewrite.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  response.headers["cache-control"] = {{ key = "Cache-Control", value = "public, max-age=300" }}
+  response.headers["x-origin"] = nil
+  return response
+end
+--- request
+GET /t
+--- response_body
+from origin
+--- response_headers
+Cache-Control: public, max-age=300
+!X-Origin
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: the status cannot change in viewer-response
+--- http_config
+faas_function status html/status.lua;
+--- config
+location /t {
+    faas_viewer_response status;
+    return 200 "page\n";
+}
+--- user_files
+>>> status.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  response.status = "404"
+  return response
+end
+--- request
+GET /t
+--- error_code: 502
+--- response_body_like: 502 function error
+--- error_log eval
+qr/function "status" in viewer-response, request_id=\w+: failed \(bad-return\): viewer-response cannot change response.status/
+
+
+
+=== TEST 6: viewer-response cannot replace the body
+--- http_config
+faas_function body html/body.lua;
+--- config
+location /t {
+    faas_viewer_response body;
+    return 200 "page\n";
+}
+--- user_files
+>>> body.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  response.body = "replaced"
+  return response
+end
+--- request
+GET /t
+--- error_code: 502
+--- error_log
+viewer-response cannot replace the body
+
+
+
+=== TEST 7: a failing viewer-response with faas_on_error pass keeps the response
+--- http_config
+faas_function boom html/boom.lua;
+--- config
+location /t {
+    faas_on_error pass;
+    faas_viewer_response boom;
+    return 200 "untouched\n";
+}
+--- user_files
+>>> boom.lua
+return function(event)
+  event.Records[1].cf.response.headers["x-half"] = {{ value = "done" }}
+  error("boom")
+end
+--- request
+GET /t
+--- response_body
+untouched
+--- response_headers
+!X-Half
+--- error_log eval
+qr/function "boom" in viewer-response, request_id=\w+: failed \(runtime\): \S+boom.lua:3: boom/
+
+
+
+=== TEST 8: a failing viewer-response replaces a proxied body with the error page
+--- http_config
+faas_function boom html/boom.lua;
+--- config
+location /t {
+    faas_viewer_response boom;
+    proxy_pass http://127.0.0.1:$server_port/origin;
+}
+location /origin {
+    return 200 "secret origin body\n";
+}
+--- user_files
+>>> boom.lua
+return function(event) error("boom") end
+--- request
+GET /t
+--- error_code: 502
+--- response_body_like: 502 function error
+--- response_body_unlike: secret
+--- error_log
+failed (runtime)
+
+
+
+=== TEST 9: a generated response skips viewer-response, as in Lambda@Edge
+--- http_config
+faas_function gen html/gen.lua;
+faas_function mark html/mark.lua;
+--- config
+location /t {
+    faas_viewer_request gen;
+    faas_viewer_response mark;
+}
+--- user_files
+>>> gen.lua
+return function(event) return { status = 200, body = "generated\n" } end
+>>> mark.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  response.headers["x-mark"] = {{ value = "1" }}
+  return response
+end
+--- request
+GET /t
+--- response_body
+generated
+--- response_headers
+!X-Mark
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: response headers nginx owns are refused
+--- http_config
+faas_function owned html/owned.lua;
+--- config
+location /t {
+    faas_viewer_response owned;
+    return 200 "page\n";
+}
+--- user_files
+>>> owned.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  response.headers["content-length"] = {{ value = "1" }}
+  return response
+end
+--- request
+GET /t
+--- error_code: 502
+--- error_log
+header "content-length" is read-only in viewer-response
