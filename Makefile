@@ -29,7 +29,7 @@ UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -I. \
                -I/usr/include/luajit-2.1 $(EXTRA_CFLAGS)
 UNIT_LIBS   := -lluajit-5.1 -llmdb -lmaxminddb -lcjson -lcrypto -lm
 
-.PHONY: deps build unit style tnginx test demo stop clean
+.PHONY: deps build unit style tnginx test demo stop clean bench
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -57,6 +57,10 @@ $(BUILD)/tests/%: tests/%.c tests/faas_test.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
 
+$(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -O2 -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
+
 unit: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do \
 	    echo "# $$(basename $$t)"; (cd tests && $$t) || rc=1; done; exit $$rc
@@ -82,6 +86,14 @@ demo: deps
 
 stop:
 	tools/demo stop
+
+# the numbers quoted in docs/performance.md
+bench: build $(BUILD)/bench/cold_start
+	$(BUILD)/bench/cold_start bench/functions/noop.lua
+	@echo "plain return 200: $$(bench/callgrind-ipr 'return 200 "ok";') instructions/request"
+	@echo "faas noop viewer-request: $$(bench/callgrind-ipr \
+	    'faas_viewer_request noop; return 200 "ok";' \
+	    'faas_function noop functions/noop.lua;') instructions/request"
 
 clean:
 	rm -rf $(BUILD) t/servroot*

@@ -86,7 +86,6 @@ faas_call_run(lua_State *L)
 
     faas_limits_arm(st, st->fn->timeout);
     status = lua_resume(co, 2);
-    faas_limits_disarm(st);
 
     if (status != 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_THREAD]);

@@ -67,6 +67,7 @@ static const char  *faas_fail_names[] = {
 };
 
 
+static void faas_event_keys(lua_State *L, faas_state_t *st);
 static int faas_msg_index(lua_State *L);
 static int faas_meta_index(lua_State *L);
 static int faas_meta_readonly(lua_State *L);
@@ -125,6 +126,8 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_createtable(L, 0, 3);
     st->refs[FAAS_REF_CF] = faas_ref_new(L);
 
+    faas_event_keys(L, st);
+
     lua_pushboolean(L, 0);
     st->refs[FAAS_REF_ORIG_REQUEST] = faas_ref_new(L);
     lua_pushboolean(L, 0);
@@ -175,15 +178,60 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_rawgeti(L, LUA_REGISTRYINDEX, (st)->refs[ref])
 
 
-/* t[k] = top, without metamethods: config and context refuse writes */
+/*
+ * The keys faas_event_push() sets on every invocation, interned once per
+ * state: pushing them from this table costs no string hashing.
+ */
+
+enum {
+    FAAS_K_REQUEST = 1,
+    FAAS_K_RESPONSE,
+    FAAS_K_CONFIG,
+    FAAS_K_CF,
+    FAAS_K_RECORDS,
+    FAAS_K_EVENTTYPE,
+    FAAS_K_EVENT_TYPE,
+    FAAS_K_COLD_START,
+    FAAS_K_INVOCATION,
+    FAAS_K_EVENTS               /* + faas_event_e: the event names */
+};
+
+
+static const char  *faas_keys[] = {
+    "request", "response", "config", "cf", "Records", "eventType",
+    "event_type", "cold_start", "invocation"
+};
+
 
 static void
-faas_rawset_field(lua_State *L, int idx, const char *k)
+faas_event_keys(lua_State *L, faas_state_t *st)
 {
-    lua_pushstring(L, k);
-    lua_insert(L, -2);
-    lua_rawset(L, idx < 0 ? idx - 1 : idx);
+    int  i, n;
+
+    n = sizeof(faas_keys) / sizeof(faas_keys[0]);
+
+    lua_createtable(L, n + FAAS_EVENT_MAX, 0);
+
+    for (i = 0; i < n; i++) {
+        lua_pushstring(L, faas_keys[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+
+    for (i = 0; i < FAAS_EVENT_MAX; i++) {
+        lua_pushstring(L, faas_event_names[i]);
+        lua_rawseti(L, -2, FAAS_K_EVENTS + i);
+    }
+
+    st->refs[FAAS_REF_KEYS] = faas_ref_new(L);
 }
+
+
+/* t[keys[k]] = top, raw: config and context refuse writes */
+
+#define faas_set_key(L, t, keys, k)                                           \
+    lua_rawgeti(L, keys, k);                                                  \
+    lua_insert(L, -2);                                                        \
+    lua_rawset(L, t)
 
 
 /* pushes the event and the context of st->call */
@@ -191,19 +239,20 @@ faas_rawset_field(lua_State *L, int idx, const char *k)
 void
 faas_event_push(faas_state_t *st)
 {
-    int           cf, response;
+    int           keys, cf, t;
     lua_State    *L;
     faas_call_t  *call;
 
     L = st->L;
     call = st->call;
-    response = (call->event == FAAS_ORIGIN_RESPONSE
-                || call->event == FAAS_VIEWER_RESPONSE);
 
     lua_pushboolean(L, 0);
     lua_rawseti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_ORIG_REQUEST]);
     lua_pushboolean(L, 0);
     lua_rawseti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_ORIG_RESPONSE]);
+
+    faas_rawget_ref(L, st, FAAS_REF_KEYS);
+    keys = lua_gettop(L);
 
     faas_rawget_ref(L, st, FAAS_REF_CF);
     cf = lua_gettop(L);
@@ -212,45 +261,58 @@ faas_event_push(faas_state_t *st)
     faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
     lua_setmetatable(L, -2);
     st->msgs[FAAS_MSG_REQUEST] = lua_topointer(L, -1);
-    lua_setfield(L, cf, "request");
+    faas_set_key(L, cf, keys, FAAS_K_REQUEST);
 
-    if (response) {
+    if (call->event == FAAS_ORIGIN_RESPONSE
+        || call->event == FAAS_VIEWER_RESPONSE)
+    {
         lua_createtable(L, 0, 4);
         faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
         lua_setmetatable(L, -2);
         st->msgs[FAAS_MSG_RESPONSE] = lua_topointer(L, -1);
+        faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
 
-    } else {
+    } else if (st->msgs[FAAS_MSG_RESPONSE]) {
         st->msgs[FAAS_MSG_RESPONSE] = NULL;
         lua_pushnil(L);
+        faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
     }
 
-    lua_setfield(L, cf, "response");
+    /* the tables around the request are reused, their links restored */
 
     faas_rawget_ref(L, st, FAAS_REF_CONFIG);
-    lua_pushstring(L, faas_event_name(call->event));
-    faas_rawset_field(L, -2, "eventType");
-    lua_setfield(L, cf, "config");
+    t = lua_gettop(L);
+    lua_rawgeti(L, keys, FAAS_K_EVENTS + call->event);
+    faas_set_key(L, t, keys, FAAS_K_EVENTTYPE);
+    faas_set_key(L, cf, keys, FAAS_K_CONFIG);
 
     faas_rawget_ref(L, st, FAAS_REF_RECORD);
+    t = lua_gettop(L);
     lua_pushvalue(L, cf);
-    lua_setfield(L, -2, "cf");
+    faas_set_key(L, t, keys, FAAS_K_CF);
+
     faas_rawget_ref(L, st, FAAS_REF_RECORDS);
     lua_insert(L, -2);
     lua_rawseti(L, -2, 1);
+
     faas_rawget_ref(L, st, FAAS_REF_EVENT);
     lua_insert(L, -2);
-    lua_setfield(L, -2, "Records");
-
-    lua_replace(L, cf);
+    t = lua_gettop(L) - 1;
+    faas_set_key(L, t, keys, FAAS_K_RECORDS);
 
     faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
-    lua_pushstring(L, faas_event_name(call->event));
-    faas_rawset_field(L, -2, "event_type");
+    t = lua_gettop(L);
+    lua_rawgeti(L, keys, FAAS_K_EVENTS + call->event);
+    faas_set_key(L, t, keys, FAAS_K_EVENT_TYPE);
     lua_pushboolean(L, call->cold_start);
-    faas_rawset_field(L, -2, "cold_start");
+    faas_set_key(L, t, keys, FAAS_K_COLD_START);
     lua_pushnumber(L, st->invocations);
-    faas_rawset_field(L, -2, "invocation");
+    faas_set_key(L, t, keys, FAAS_K_INVOCATION);
+
+    /* leave the event and the context where keys was */
+
+    lua_replace(L, cf);
+    lua_replace(L, keys);
 }
 
 

@@ -63,23 +63,25 @@ faas_now_us(void)
 }
 
 
+/*
+ * The hook stays set between invocations (it only fires while Lua code
+ * runs), so an invocation pays for lua_sethook only after a kill made
+ * it fire on every instruction.
+ */
+
 void
 faas_limits_arm(faas_state_t *st, uint64_t timeout)
 {
+    if (st->kill != FAAS_FAIL_NONE || !st->hooked) {
+        lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
+        st->hooked = 1;
+    }
+
     st->kill = FAAS_FAIL_NONE;
     st->steps = 0;
     st->deadline = faas_now_us() + timeout;
     st->max_steps = st->fn->instructions
                     ? st->fn->instructions / FAAS_HOOK_INTERVAL + 1 : 0;
-
-    lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
-}
-
-
-void
-faas_limits_disarm(faas_state_t *st)
-{
-    lua_sethook(st->L, NULL, 0, 0);
 }
 
 

@@ -5,6 +5,8 @@
  * debug, ffi, jit, package, most of os) does not exist for the function.
  */
 
+#include <sys/random.h>
+
 #include <lualib.h>
 
 #include "faas_state.h"
@@ -39,6 +41,7 @@ int
 faas_sandbox_open(lua_State *L)
 {
     int                  g, env;
+    uint64_t             seed;
     const char         **lib;
     static luaL_Reg      libs[] = {
         { "", luaopen_base },
@@ -82,6 +85,19 @@ faas_sandbox_open(lua_State *L)
 
         lua_pop(L, 1);
         lua_setfield(L, env, *lib);
+    }
+
+    /*
+     * LuaJIT seeds math.random with a constant: without this every state
+     * of every worker would draw the same "random" A/B variants.
+     */
+
+    if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) {
+        lua_getfield(L, env, LUA_MATHLIBNAME);
+        lua_getfield(L, -1, "randomseed");
+        lua_pushnumber(L, (lua_Number) (seed & 0xffffffffffff));
+        lua_call(L, 1, 0);
+        lua_pop(L, 1);
     }
 
     lua_newtable(L);

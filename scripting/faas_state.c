@@ -78,8 +78,7 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
     if (rc == 0) {
         faas_limits_arm(st, fn->timeout * FAAS_COLD_START_FACTOR);
         rc = lua_cpcall(L, faas_state_run_chunk, st);
-        faas_limits_disarm(st);
-    }
+        }
 
     if (rc != 0) {
         if (call->fail == FAAS_FAIL_NONE) {

@@ -58,6 +58,7 @@ enum {
     FAAS_REF_CONFIG,
     FAAS_REF_CONTEXT,
     FAAS_REF_MSG_MT,            /* metatable of lazy request/response */
+    FAAS_REF_KEYS,              /* interned keys, see faas_event.c */
     FAAS_REF_ORIG_REQUEST,      /* original headers, see faas_event.c */
     FAAS_REF_ORIG_RESPONSE,
     FAAS_REF_MAX
@@ -70,6 +71,7 @@ struct faas_state_s {
     size_t                     peak;
     size_t                     limit;
     unsigned                   oom:1;
+    unsigned                   hooked:1;
 
     lua_State                 *L;
     faas_function_t           *fn;
@@ -92,7 +94,6 @@ struct faas_state_s {
 void *faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 uint64_t faas_now_us(void);
 void faas_limits_arm(faas_state_t *st, uint64_t timeout);
-void faas_limits_disarm(faas_state_t *st);
 void faas_limits_sticky(faas_state_t *st);
 
 /* faas_sandbox.c */

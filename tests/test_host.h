@@ -32,7 +32,7 @@ typedef struct {
 } th_req_t;
 
 
-static int
+static inline int
 th_get(void *req, faas_field_e f, faas_str_t *v)
 {
     th_req_t  *r = req;
@@ -160,7 +160,7 @@ static const faas_host_t  th_host = {
 };
 
 
-static const char *
+static inline const char *
 th_header(th_req_t *r, faas_msg_e m, const char *lname)
 {
     int  i;

@@ -1,0 +1,3 @@
+-- W1: a handler that does nothing
+return function(event)
+end
