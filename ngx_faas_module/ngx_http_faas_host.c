@@ -28,8 +28,6 @@ static int ngx_http_faas_set_header(void *req, faas_msg_e msg,
 static int ngx_http_faas_respond(void *req, faas_response_t *resp);
 static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
     size_t len);
-static ngx_int_t ngx_http_faas_set_request_header(ngx_http_request_t *r,
-    faas_str_t *lname, faas_header_t *h, size_t n);
 static ngx_int_t ngx_http_faas_set_response_header(ngx_http_request_t *r,
     faas_str_t *lname, faas_header_t *h, size_t n);
 static ngx_int_t ngx_http_faas_push_header(ngx_http_request_t *r,
@@ -42,7 +40,8 @@ const faas_host_t  ngx_http_faas_host = {
     ngx_http_faas_set,
     ngx_http_faas_set_header,
     ngx_http_faas_respond,
-    ngx_http_faas_log
+    ngx_http_faas_log,
+    ngx_http_faas_geo_lookup
 };
 
 
@@ -418,7 +417,7 @@ ngx_http_faas_set_header(void *req, faas_msg_e msg, faas_str_t *lname,
     ngx_int_t  rc;
 
     if (msg == FAAS_MSG_REQUEST) {
-        rc = ngx_http_faas_set_request_header(req, lname, h, n);
+        rc = ngx_http_faas_set_request_headers(req, lname, 1, h, n);
 
     } else {
         rc = ngx_http_faas_set_response_header(req, lname, h, n);
@@ -460,17 +459,17 @@ ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
 
 
 /*
- * Request headers: the list is rebuilt without the old values of lname
- * and with the new ones, then every pointer nginx keeps into it
- * (r->headers_in.user_agent, the cookies array ...) is set again from the
- * new list, so nothing points at a removed header.
+ * Request headers: the list is rebuilt without the old values of the
+ * names in lnames and with the new headers h, then every pointer nginx
+ * keeps into it (r->headers_in.user_agent, the cookies array ...) is set
+ * again from the new list, so nothing points at a removed header.
  */
 
-static ngx_int_t
-ngx_http_faas_set_request_header(ngx_http_request_t *r, faas_str_t *lname,
-    faas_header_t *h, size_t n)
+ngx_int_t
+ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
+    size_t nnames, faas_header_t *h, size_t n)
 {
-    size_t                      i, count;
+    size_t                      i, j, count;
     ngx_uint_t                  k;
     ngx_list_t                  list;
     ngx_array_t                *a;
@@ -496,10 +495,18 @@ ngx_http_faas_set_request_header(ngx_http_request_t *r, faas_str_t *lname,
         e = part->elts;
 
         for (k = 0; k < part->nelts; k++) {
-            if (e[k].key.len == lname->len
-                && ngx_strncasecmp(e[k].key.data, (u_char *) lname->data,
-                                   lname->len) == 0)
-            {
+            for (j = 0; j < nnames; j++) {
+                if (e[k].key.len == lnames[j].len
+                    && ngx_strncasecmp(e[k].key.data,
+                                       (u_char *) lnames[j].data,
+                                       lnames[j].len)
+                       == 0)
+                {
+                    break;
+                }
+            }
+
+            if (j < nnames) {
                 continue;
             }
 

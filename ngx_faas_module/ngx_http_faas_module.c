@@ -49,6 +49,20 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       FAAS_VIEWER_RESPONSE,
       NULL },
 
+    { ngx_string("faas_geoip"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_geoip,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_geo_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, geo_headers),
+      NULL },
+
     { ngx_string("faas_on_error"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_enum_slot,
@@ -61,7 +75,7 @@ static ngx_command_t  ngx_http_faas_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_faas_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_faas_geo_add_variables,       /* preconfiguration */
     ngx_http_faas_init,                    /* postconfiguration */
 
     ngx_http_faas_create_main_conf,        /* create main configuration */
@@ -367,6 +381,7 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
     }
 
     flcf->on_error = NGX_CONF_UNSET_UINT;
+    flcf->geo_headers = NGX_CONF_UNSET;
 
     return flcf;
 }
@@ -378,7 +393,8 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_faas_loc_conf_t *prev = parent;
     ngx_http_faas_loc_conf_t *conf = child;
 
-    ngx_uint_t  i;
+    ngx_uint_t                  i;
+    ngx_http_faas_main_conf_t  *fmcf;
 
     for (i = 0; i < FAAS_EVENT_MAX; i++) {
         ngx_conf_merge_ptr_value(conf->events[i], prev->events[i], NULL);
@@ -386,6 +402,18 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_uint_value(conf->on_error, prev->on_error,
                               NGX_HTTP_FAAS_ON_ERROR_FAIL);
+    ngx_conf_merge_value(conf->geo_headers, prev->geo_headers, 0);
+
+    if (conf->geo_headers) {
+        fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+        if (fmcf->geo == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"faas_geo_headers on\" needs a database: "
+                               "add \"faas_geoip\" to the http block");
+            return NGX_CONF_ERROR;
+        }
+    }
 
     return NGX_CONF_OK;
 }
@@ -397,6 +425,10 @@ ngx_http_faas_init(ngx_conf_t *cf)
     ngx_http_faas_main_conf_t  *fmcf;
 
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+    if (fmcf->geo && ngx_http_faas_geo_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (fmcf->functions.nelts == 0) {
         return NGX_OK;

@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     ngx_array_t                 functions;  /* ngx_http_faas_function_t */
     ngx_int_t                   request_id_index;
+    faas_geo_t                 *geo;
 } ngx_http_faas_main_conf_t;
 
 
@@ -34,6 +35,7 @@ typedef struct {
     /* per event: the sequence of faas_function_t * to run, or NULL */
     ngx_array_t                *events[FAAS_EVENT_MAX];
     ngx_uint_t                  on_error;
+    ngx_flag_t                  geo_headers;
 } ngx_http_faas_loc_conf_t;
 
 
@@ -43,11 +45,17 @@ typedef struct {
     ngx_int_t                   status;     /* of a generated response */
     u_char                      status_text[NGX_INT_T_LEN];
 
+    faas_geo_result_t           geo;        /* of the viewer */
+    ngx_int_t                   geo_rc;
+    char                        geo_err[256];
+
     unsigned                    viewer_request_done:1;
     unsigned                    viewer_response_done:1;
     unsigned                    generated:1;
     unsigned                    replace_body:1;
     unsigned                    body_sent:1;
+    unsigned                    geo_done:1;
+    unsigned                    geo_headers_done:1;
 } ngx_http_faas_ctx_t;
 
 
@@ -56,6 +64,14 @@ ngx_int_t ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     faas_event_e event, faas_call_t *call);
 ngx_int_t ngx_http_faas_fail_status(faas_call_t *call);
 ngx_int_t ngx_http_faas_viewer_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_faas_set_request_headers(ngx_http_request_t *r,
+    faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
+
+char *ngx_http_faas_geoip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_faas_geo_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_faas_geo_init(ngx_conf_t *cf);
+int ngx_http_faas_geo_lookup(void *req, faas_str_t *addr,
+    faas_geo_result_t *res, char *err, size_t errlen);
 
 
 extern const faas_host_t  ngx_http_faas_host;

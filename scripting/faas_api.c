@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "faas_state.h"
+#include "faas_lib.h"
 
 
 static int faas_api_log(lua_State *L);
@@ -45,6 +46,10 @@ faas_api_open(lua_State *L, faas_state_t *st)
 
     faas_api_env(L, st);
     lua_setfield(L, -2, "env");
+
+    faas_lib_crypto_open(L);
+    faas_lib_json_open(L);
+    faas_lib_geo_open(L);
 
     lua_setglobal(L, "faas");
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "faas_state.h"
+#include "faas_lib.h"
 
 
 typedef struct {
@@ -63,7 +64,7 @@ static const char  *faas_event_names[] = {
 
 static const char  *faas_fail_names[] = {
     "none", "syntax", "runtime", "timeout", "memory", "sandbox",
-    "bad-return"
+    "bad-return", "state"
 };
 
 
@@ -1166,8 +1167,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     enc.data = lua_tolstring(L, -1, &enc.len);
 
     if (type == LUA_TSTRING && faas_str_eq(&enc, "base64", 6)) {
-        if (faas_base64_decode_push(L, resp.body.data, resp.body.len)
-            != FAAS_OK)
+        if (faas_base64_decode_push(L, resp.body.data, resp.body.len) != 0)
         {
             faas_bad_return(L, "response.body is not valid base64");
         }

@@ -14,10 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "geo/faas_geo.h"
+
 
 #define FAAS_OK          0
 #define FAAS_ERROR      -1
 #define FAAS_DONE       -4      /* the function generated a response */
+#define FAAS_DECLINED   -5
 
 
 typedef struct {
@@ -45,6 +48,7 @@ typedef enum {
     FAAS_FAIL_MEMORY,
     FAAS_FAIL_SANDBOX,
     FAAS_FAIL_BAD_RETURN,
+    FAAS_FAIL_STATE,
     FAAS_FAIL_MAX
 } faas_fail_e;
 
@@ -119,6 +123,14 @@ typedef struct {
 
     void  (*log)(void *req, faas_log_e level, const char *msg,
                  size_t len);
+
+    /*
+     * Geolocation of addr, or of the viewer when addr is NULL (a host
+     * looks the viewer up once per request); FAAS_DECLINED without a
+     * database, else a FAAS_GEO_* code with a message in err.
+     */
+    int   (*geo)(void *req, faas_str_t *addr, faas_geo_result_t *res,
+                 char *err, size_t errlen);
 } faas_host_t;
 
 

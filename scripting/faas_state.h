@@ -118,8 +118,6 @@ void faas_event_open(lua_State *L, faas_state_t *st);
 void faas_event_push(faas_state_t *st);
 int faas_event_result(faas_state_t *st, int idx);
 
-/* faas_base64.c: pushes the decoded string; FAAS_ERROR if invalid */
-int faas_base64_decode_push(lua_State *L, const char *s, size_t len);
 
 /* faas_headers.c */
 int faas_header_name_valid(const char *p, size_t len);

@@ -155,8 +155,33 @@ th_log(void *req, faas_log_e level, const char *msg, size_t len)
 }
 
 
+/* the databases of faas.geo; NULL: none configured */
+static faas_geo_t  *th_geo_db;
+
+
+static int
+th_geo(void *req, faas_str_t *addr, faas_geo_result_t *res, char *err,
+    size_t errlen)
+{
+    th_req_t  *r = req;
+
+    if (th_geo_db == NULL) {
+        return FAAS_DECLINED;
+    }
+
+    if (addr == NULL) {
+        return faas_geo_lookup(th_geo_db, r->fields[FAAS_FIELD_CLIENT_IP],
+                               strlen(r->fields[FAAS_FIELD_CLIENT_IP]), res,
+                               err, errlen);
+    }
+
+    return faas_geo_lookup(th_geo_db, addr->data, addr->len, res, err,
+                           errlen);
+}
+
+
 static const faas_host_t  th_host = {
-    th_get, th_headers, th_set, th_set_header, th_respond, th_log
+    th_get, th_headers, th_set, th_set_header, th_respond, th_log, th_geo
 };
 
 

@@ -319,6 +319,47 @@ test_events(void)
 }
 
 
+static void
+test_libs(void)
+{
+    char              err[256];
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    fn = fn_ok("geo",
+        "return function(event)\n"
+        "  local v = faas.geo()\n"
+        "  local j = faas.geo('2001:218::1')\n"
+        "  local none = faas.geo('10.0.0.1')\n"
+        "  local bad, e = faas.geo('not an address')\n"
+        "  return { status = 200, body = table.concat({ v.country_code,\n"
+        "    v.city, j.country_code, tostring(none.country_code),\n"
+        "    tostring(bad), tostring(e ~= nil),\n"
+        "    faas.crypto.hex(faas.crypto.sha256('abc')):sub(1, 8),\n"
+        "    faas.json.encode({ a = 1 }) }, ' ') }\n"
+        "end\n");
+
+    /* without a database faas.geo says which directive is missing */
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "add faas_geoip") != NULL);
+
+    th_geo_db = faas_geo_create();
+    FAAS_CHECK(faas_geo_open(th_geo_db, "data/geoip/GeoIP2-City-Test.mmdb",
+                             err, sizeof(err)) == FAAS_GEO_OK);
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_CLIENT_IP], "81.2.69.142");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "GB London JP nil nil true ba7816bf {\"a\":1}");
+
+    faas_geo_close(th_geo_db);
+    th_geo_db = NULL;
+    faas_function_destroy(fn);
+}
+
+
 int
 main(void)
 {
@@ -326,6 +367,7 @@ main(void)
     test_sandbox();
     test_limits();
     test_events();
+    test_libs();
 
     return FAAS_TEST_DONE();
 }

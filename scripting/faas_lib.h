@@ -1,0 +1,48 @@
+/*
+ * The faas.* libraries written in C (SPEC section 5).
+ *
+ * Each faas_lib_*_open() is called from C with the `faas` table on top of
+ * the stack: it sets its fields (sub-tables) in that table and leaves the
+ * stack as it found it.  It allocates through Lua, so the caller runs it
+ * in protected mode (the sandbox is built inside a lua_cpcall()).
+ */
+
+#ifndef FAAS_LIB_H
+#define FAAS_LIB_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+
+/* Sets `crypto` (hashes, HMAC, base64, random bytes) and `jwt`. */
+int faas_lib_crypto_open(lua_State *L);
+
+/* Sets `json` (encode, decode, null, array_mt). */
+int faas_lib_json_open(lua_State *L);
+
+/* Pushes the strictly decoded base64 text s; -1 (nothing pushed) if bad. */
+int faas_base64_decode_push(lua_State *L, const char *s, size_t len);
+
+/* Sets `geo`: faas.geo([ip]) through the host's geo operation. */
+int faas_lib_geo_open(lua_State *L);
+
+/*
+ * Decodes JSON text of len bytes and pushes the value (objects and arrays
+ * become tables, null the faas.json.null sentinel).  Returns 0, or -1
+ * with nothing pushed and a message in err for invalid JSON or a limit.
+ * Raises only Lua memory errors, and leaks nothing when it does.
+ */
+int faas_json_push_decoded(lua_State *L, const char *s, size_t len,
+    char *err, size_t errlen);
+
+/*
+ * Encodes the value at index idx and pushes the JSON text.  Returns 0, or
+ * -1 with nothing pushed and a message in err for a value JSON cannot
+ * hold (function, NaN, cycle, ...) or a limit.  Raises only Lua memory
+ * errors.  Tables are read raw: no metamethod runs.
+ */
+int faas_json_push_encoded(lua_State *L, int idx, char *err,
+    size_t errlen);
+
+#endif /* FAAS_LIB_H */
