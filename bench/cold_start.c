@@ -3,7 +3,7 @@
  * creates the state (sandbox, top-level code) and runs one invocation,
  * N times over; prints the mean cold start and the Lua memory after it.
  *
- *   make build/bench/cold_start && build/bench/cold_start bench/functions/noop.lua
+ *   make bench   (or: build/bench/cold_start bench/functions/noop.lua)
  */
 
 #include <stdlib.h>
