@@ -88,12 +88,16 @@ stop:
 	tools/demo stop
 
 # the numbers quoted in docs/performance.md
-bench: build $(BUILD)/bench/cold_start
-	$(BUILD)/bench/cold_start bench/functions/noop.lua
+bench: build $(BUILD)/bench/faas_bench
+	$(BUILD)/bench/faas_bench cold bench/functions/noop.lua
+	$(BUILD)/bench/faas_bench warm bench/functions/jwt.lua 100 1000
 	@echo "plain return 200: $$(bench/callgrind-ipr 'return 200 "ok";') instructions/request"
 	@echo "faas noop viewer-request: $$(bench/callgrind-ipr \
 	    'faas_viewer_request noop; return 200 "ok";' \
 	    'faas_function noop functions/noop.lua;') instructions/request"
+	@echo "faas geo lookup: $$(bench/callgrind-ipr \
+	    'faas_viewer_request geo; return 200 "ok";' \
+	    'faas_function geo functions/geo.lua; faas_geoip $(CURDIR)/tests/data/geoip/GeoIP2-City-Test.mmdb;') instructions/request"
 
 clean:
 	rm -rf $(BUILD) t/servroot*
