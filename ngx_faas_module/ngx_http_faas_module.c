@@ -63,6 +63,13 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       offsetof(ngx_http_faas_loc_conf_t, geo_headers),
       NULL },
 
+    { ngx_string("faas_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_faas_status,
+      0,
+      0,
+      NULL },
+
     { ngx_string("faas_on_error"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_enum_slot,
@@ -75,7 +82,7 @@ static ngx_command_t  ngx_http_faas_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_faas_module_ctx = {
-    ngx_http_faas_geo_add_variables,       /* preconfiguration */
+    ngx_http_faas_add_variables,           /* preconfiguration */
     ngx_http_faas_init,                    /* postconfiguration */
 
     ngx_http_faas_create_main_conf,        /* create main configuration */
@@ -432,6 +439,10 @@ ngx_http_faas_init(ngx_conf_t *cf)
 
     if (fmcf->functions.nelts == 0) {
         return NGX_OK;
+    }
+
+    if (ngx_http_faas_stats_init(cf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     fmcf->request_id_index = ngx_http_get_variable_index(cf,

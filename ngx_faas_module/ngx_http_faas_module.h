@@ -28,6 +28,11 @@ typedef struct {
     ngx_array_t                 functions;  /* ngx_http_faas_function_t */
     ngx_int_t                   request_id_index;
     faas_geo_t                 *geo;
+
+    ngx_shm_zone_t             *stats_zone;
+    void                       *stats;      /* in the zone */
+    ngx_uint_t                  nworkers;
+    ngx_flag_t                  status;     /* some faas_status exists */
 } ngx_http_faas_main_conf_t;
 
 
@@ -43,6 +48,7 @@ typedef struct {
     ngx_http_request_t         *request;
     ngx_str_t                   body;       /* generated or replacement */
     ngx_int_t                   status;     /* of a generated response */
+    ngx_msec_t                  duration_us; /* in functions, in all */
     u_char                      status_text[NGX_INT_T_LEN];
 
     faas_geo_result_t           geo;        /* of the viewer */
@@ -72,6 +78,12 @@ ngx_int_t ngx_http_faas_geo_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_faas_geo_init(ngx_conf_t *cf);
 int ngx_http_faas_geo_lookup(void *req, faas_str_t *addr,
     faas_geo_result_t *res, char *err, size_t errlen);
+
+char *ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_faas_stats_init(ngx_conf_t *cf);
+void ngx_http_faas_stats_add(ngx_http_request_t *r, faas_call_t *call,
+    ngx_msec_t us);
+ngx_int_t ngx_http_faas_add_variables(ngx_conf_t *cf);
 
 
 extern const faas_host_t  ngx_http_faas_host;

@@ -114,9 +114,12 @@ ngx_int_t
 ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     faas_event_e event, faas_call_t *call)
 {
-    ngx_int_t          rc;
-    ngx_uint_t         i;
-    faas_function_t  **fn;
+    ngx_int_t             rc;
+    ngx_msec_t            us;
+    ngx_uint_t            i;
+    struct timespec       t0, t1;
+    faas_function_t     **fn;
+    ngx_http_faas_ctx_t  *ctx;
 
     ngx_memzero(call, sizeof(faas_call_t));
 
@@ -124,12 +127,25 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     call->host = &ngx_http_faas_host;
     call->req = r;
 
+    ctx = ngx_http_faas_get_ctx(r->main);
     fn = fns->elts;
 
     for (i = 0; i < fns->nelts; i++) {
         call->fn = fn[i];
 
+        (void) clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = faas_call(call);
+        (void) clock_gettime(CLOCK_MONOTONIC, &t1);
+
+        us = (t1.tv_sec - t0.tv_sec) * 1000000
+             + (t1.tv_nsec - t0.tv_nsec) / 1000;
+
+        if (ctx) {
+            ctx->duration_us += us;
+        }
+
+        ngx_http_faas_stats_add(r, call, us);
+
         if (rc != FAAS_OK) {
             return rc;
         }

@@ -128,6 +128,20 @@ faas_function_memory(faas_function_t *fn)
 }
 
 
+void
+faas_function_set_index(faas_function_t *fn, unsigned index)
+{
+    fn->index = index;
+}
+
+
+unsigned
+faas_function_index(faas_function_t *fn)
+{
+    return fn->index;
+}
+
+
 static int
 faas_function_read(faas_function_t *fn, char *err, size_t errlen)
 {

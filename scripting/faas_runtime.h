@@ -175,6 +175,10 @@ faas_str_t *faas_function_name(faas_function_t *fn);
 /* Lua memory of the function's warm state, 0 when it has none */
 size_t faas_function_memory(faas_function_t *fn);
 
+/* a number of the host's own for the function (its metrics slot) */
+void faas_function_set_index(faas_function_t *fn, unsigned index);
+unsigned faas_function_index(faas_function_t *fn);
+
 /*
  * Runs the function's handler on the host's request: FAAS_OK to go on
  * (changes written back), FAAS_DONE when a response was generated

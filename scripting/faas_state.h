@@ -40,6 +40,7 @@ struct faas_function_s {
     int                        jit;
     faas_str_t                *env;
     size_t                     nenv;
+    unsigned                   index;
 
     /* per worker: created on first use, dropped after a limit kill */
     faas_state_t              *state;
