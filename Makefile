@@ -29,7 +29,7 @@ UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -I. \
                -I/usr/include/luajit-2.1 $(EXTRA_CFLAGS)
 UNIT_LIBS   := -lluajit-5.1 -llmdb -lmaxminddb -lcjson -lcrypto -lm
 
-.PHONY: deps build unit style tnginx test demo stop clean bench
+.PHONY: deps build unit style tnginx test demo run stop clean bench
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -83,6 +83,8 @@ test: deps
 demo: deps
 	$(MAKE) build
 	tools/demo start
+
+run: demo
 
 stop:
 	tools/demo stop

@@ -120,6 +120,12 @@ ngx_http_faas_geoip(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         cln->data = fmcf->geo;
     }
 
+    /* nginx -s only signals: a database it cannot open must not stop it */
+
+    if (ngx_process == NGX_PROCESS_SIGNALLER) {
+        return NGX_CONF_OK;
+    }
+
     if (faas_geo_open(fmcf->geo, (char *) file.data, err, sizeof(err))
         != FAAS_GEO_OK)
     {

@@ -41,7 +41,11 @@ const faas_host_t  ngx_http_faas_host = {
     ngx_http_faas_set_header,
     ngx_http_faas_respond,
     ngx_http_faas_log,
-    ngx_http_faas_geo_lookup
+    ngx_http_faas_geo_lookup,
+    ngx_http_faas_body_get,
+    ngx_http_faas_body_set,
+    ngx_http_faas_origin_get,
+    ngx_http_faas_origin_set
 };
 
 
@@ -402,6 +406,30 @@ ngx_http_faas_set(void *req, faas_field_e field, faas_str_t *value)
         r->args.data = p;
         r->args.len = value->len;
         r->valid_unparsed_uri = 0;
+        return FAAS_OK;
+
+    /*
+     * origin-response: a new status drops the origin's status line (nginx
+     * writes the standard reason); a description makes a new one.  The
+     * runtime sets the status first.
+     */
+
+    case FAAS_FIELD_STATUS:
+        r->headers_out.status = ngx_atoi(p, value->len);
+        r->headers_out.status_line.len = 0;
+        return FAAS_OK;
+
+    case FAAS_FIELD_STATUS_DESCRIPTION:
+        r->headers_out.status_line.data = ngx_pnalloc(r->pool,
+                                                      4 + value->len);
+        if (r->headers_out.status_line.data == NULL) {
+            return FAAS_ERROR;
+        }
+
+        r->headers_out.status_line.len =
+            ngx_sprintf(r->headers_out.status_line.data, "%03ui %*s",
+                        r->headers_out.status, value->len, p)
+            - r->headers_out.status_line.data;
         return FAAS_OK;
 
     default:

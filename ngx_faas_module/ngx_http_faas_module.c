@@ -49,9 +49,65 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       FAAS_VIEWER_RESPONSE,
       NULL },
 
+    { ngx_string("faas_origin_request"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_faas_event,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      FAAS_ORIGIN_REQUEST,
+      NULL },
+
+    { ngx_string("faas_origin_response"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_faas_event,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      FAAS_ORIGIN_RESPONSE,
+      NULL },
+
+    { ngx_string("faas_content"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_event,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      FAAS_CONTENT,
+      NULL },
+
+    { ngx_string("faas_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_body"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_body_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, body),
+      NULL },
+
+    { ngx_string("faas_response_body"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_body_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, response_body),
+      NULL },
+
+    { ngx_string("faas_response_max"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, response_max),
+      NULL },
+
     { ngx_string("faas_geoip"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_faas_geoip,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_state"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      ngx_http_faas_state,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -102,11 +158,11 @@ ngx_module_t  ngx_http_faas_module = {
     ngx_http_faas_commands,                /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_faas_state_init_module,       /* init module */
+    ngx_http_faas_state_init_process,      /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_faas_state_exit_process,      /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -214,6 +270,12 @@ ngx_http_faas_function(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strcmp(value[i].data, "jit=on") == 0) {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "function \"%V\" with jit=on: timeout= and "
+                               "instructions= are not checked inside "
+                               "compiled code, so a loop can hold the "
+                               "worker; use it for trusted code only",
+                               &value[1]);
             fc.jit = 1;
             continue;
         }
@@ -259,6 +321,14 @@ ngx_http_faas_function(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     f->name = value[1];
+
+    /* nginx -s only signals: a broken function must not stop it */
+
+    if (ngx_process == NGX_PROCESS_SIGNALLER) {
+        f->fn = NULL;
+        return NGX_CONF_OK;
+    }
+
     f->fn = faas_function_create(&fc, err, sizeof(err));
 
     if (f->fn == NULL) {
@@ -301,6 +371,7 @@ ngx_http_faas_event(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_uint_t                  i, j;
     faas_function_t           **fn;
     ngx_http_faas_function_t   *f;
+    ngx_http_core_loc_conf_t   *clcf;
     ngx_http_faas_main_conf_t  *fmcf;
 
     if (flcf->events[cmd->offset] != NGX_CONF_UNSET_PTR) {
@@ -343,6 +414,11 @@ ngx_http_faas_event(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         *fn = f[j].fn;
+    }
+
+    if (cmd->offset == FAAS_CONTENT) {
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+        clcf->handler = ngx_http_faas_content_handler;
     }
 
     return NGX_CONF_OK;
@@ -389,6 +465,10 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
 
     flcf->on_error = NGX_CONF_UNSET_UINT;
     flcf->geo_headers = NGX_CONF_UNSET;
+    flcf->origin = NGX_CONF_UNSET_PTR;
+    flcf->body = NGX_CONF_UNSET_SIZE;
+    flcf->response_max = NGX_CONF_UNSET_SIZE;
+    flcf->response_body = NGX_CONF_UNSET_SIZE;
 
     return flcf;
 }
@@ -422,7 +502,13 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
-    return NGX_CONF_OK;
+    ngx_conf_merge_ptr_value(conf->origin, prev->origin, NULL);
+    ngx_conf_merge_size_value(conf->body, prev->body, 0);
+    ngx_conf_merge_size_value(conf->response_max, prev->response_max,
+                              1024 * 1024);
+    ngx_conf_merge_size_value(conf->response_body, prev->response_body, 0);
+
+    return ngx_http_faas_origin_merge(cf, prev, conf);
 }
 
 
@@ -432,6 +518,16 @@ ngx_http_faas_init(ngx_conf_t *cf)
     ngx_http_faas_main_conf_t  *fmcf;
 
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+    /*
+     * PRECONTENT handlers run in the reverse order of registration: the
+     * origin-request handler goes in first so that it runs after the
+     * geo handler, and sees the CloudFront-Viewer-* headers.
+     */
+
+    if (fmcf->functions.nelts && ngx_http_faas_origin_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (fmcf->geo && ngx_http_faas_geo_init(cf) != NGX_OK) {
         return NGX_ERROR;

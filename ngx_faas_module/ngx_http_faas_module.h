@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 
 #include "scripting/faas_runtime.h"
+#include "cache/faas_store.h"
 
 
 #define NGX_HTTP_FAAS_ON_ERROR_FAIL  0
@@ -24,10 +25,16 @@ typedef struct {
 } ngx_http_faas_function_t;
 
 
+typedef struct ngx_http_faas_state_s  ngx_http_faas_state_t;
+
+
 typedef struct {
     ngx_array_t                 functions;  /* ngx_http_faas_function_t */
     ngx_int_t                   request_id_index;
     faas_geo_t                 *geo;
+
+    ngx_http_faas_state_t      *state;      /* faas_state, or NULL */
+    faas_store_t               *store;      /* opened by each worker */
 
     ngx_shm_zone_t             *stats_zone;
     void                       *stats;      /* in the zone */
@@ -41,6 +48,12 @@ typedef struct {
     ngx_array_t                *events[FAAS_EVENT_MAX];
     ngx_uint_t                  on_error;
     ngx_flag_t                  geo_headers;
+
+    /* ngx_http_faas_origin.c, ngx_http_faas_body.c */
+    faas_origin_t              *origin;     /* faas_origin, or NULL */
+    size_t                      body;       /* faas_body; 0: off */
+    size_t                      response_max; /* faas_response_max */
+    size_t                      response_body; /* faas_response_body */
 } ngx_http_faas_loc_conf_t;
 
 
@@ -62,6 +75,26 @@ typedef struct {
     unsigned                    body_sent:1;
     unsigned                    geo_done:1;
     unsigned                    geo_headers_done:1;
+
+    /* the origin side: ngx_http_faas_origin.c, ngx_http_faas_body.c */
+    faas_origin_t              *origin;     /* set by origin-request */
+    ngx_str_t                   req_body;   /* what request.body shows */
+    off_t                       req_body_size;
+
+    unsigned                    origin_request_done:1;
+    unsigned                    origin_response_done:1;
+    unsigned                    origin_reached:1;   /* content phase */
+    unsigned                    skip_origin_response:1;
+    unsigned                    skip_viewer_response:1;
+    unsigned                    body_read:1;
+    unsigned                    body_waiting:1;
+    unsigned                    req_body_loaded:1;
+
+    /* faas_response_body: the response body held for the events */
+    ngx_str_t                   resp_body;
+    size_t                      resp_body_size;   /* allocated */
+    unsigned                    resp_buffering:1;
+    unsigned                    resp_body_ready:1;
 } ngx_http_faas_ctx_t;
 
 
@@ -79,11 +112,37 @@ ngx_int_t ngx_http_faas_geo_init(ngx_conf_t *cf);
 int ngx_http_faas_geo_lookup(void *req, faas_str_t *addr,
     faas_geo_result_t *res, char *err, size_t errlen);
 
+char *ngx_http_faas_state(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_faas_state_init_module(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_faas_state_init_process(ngx_cycle_t *cycle);
+void ngx_http_faas_state_exit_process(ngx_cycle_t *cycle);
+
 char *ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_faas_stats_init(ngx_conf_t *cf);
 void ngx_http_faas_stats_add(ngx_http_request_t *r, faas_call_t *call,
     ngx_msec_t us);
 ngx_int_t ngx_http_faas_add_variables(ngx_conf_t *cf);
+
+/* the origin side: origin events, faas_origin, bodies, faas_content */
+ngx_int_t ngx_http_faas_send(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+ngx_int_t ngx_http_faas_origin_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_faas_origin_add_variables(ngx_conf_t *cf);
+char *ngx_http_faas_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_faas_origin_merge(ngx_conf_t *cf,
+    ngx_http_faas_loc_conf_t *prev, ngx_http_faas_loc_conf_t *conf);
+int ngx_http_faas_origin_get(void *req, faas_origin_t *origin);
+int ngx_http_faas_origin_set(void *req, faas_origin_t *origin);
+char *ngx_http_faas_body_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_faas_read_body(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+int ngx_http_faas_body_get(void *req, faas_msg_e msg, faas_body_t *body);
+int ngx_http_faas_body_set(void *req, faas_msg_e msg, faas_str_t *data);
+ngx_int_t ngx_http_faas_content_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_faas_response_body_init(ngx_conf_t *cf);
+ngx_uint_t ngx_http_faas_response_events_due(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
 
 
 extern const faas_host_t  ngx_http_faas_host;

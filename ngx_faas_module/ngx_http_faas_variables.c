@@ -46,6 +46,10 @@ ngx_http_faas_add_variables(ngx_conf_t *cf)
         var->data = v->data;
     }
 
+    if (ngx_http_faas_origin_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_faas_geo_add_variables(cf);
 }
 

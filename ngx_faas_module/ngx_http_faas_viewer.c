@@ -10,8 +10,6 @@
 
 
 static ngx_int_t ngx_http_faas_viewer_request(ngx_http_request_t *r);
-static ngx_int_t ngx_http_faas_send(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
@@ -52,7 +50,9 @@ ngx_http_faas_viewer_init(ngx_conf_t *cf)
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_faas_body_filter;
 
-    return NGX_OK;
+    /* above these filters: faas_response_body holds the header back */
+
+    return ngx_http_faas_response_body_init(cf);
 }
 
 
@@ -114,18 +114,25 @@ ngx_int_t
 ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     faas_event_e event, faas_call_t *call)
 {
-    ngx_int_t             rc;
-    ngx_msec_t            us;
-    ngx_uint_t            i;
-    struct timespec       t0, t1;
-    faas_function_t     **fn;
-    ngx_http_faas_ctx_t  *ctx;
+    ngx_int_t                   rc;
+    ngx_msec_t                  us;
+    ngx_uint_t                  i;
+    struct timespec             t0, t1;
+    faas_function_t           **fn;
+    ngx_http_faas_ctx_t        *ctx;
+    ngx_http_faas_loc_conf_t   *flcf;
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
     ngx_memzero(call, sizeof(faas_call_t));
 
     call->event = event;
     call->host = &ngx_http_faas_host;
     call->req = r;
+    call->store = fmcf->store;
+    call->body_max = flcf->response_max;
 
     ctx = ngx_http_faas_get_ctx(r->main);
     fn = fns->elts;
@@ -155,12 +162,17 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 }
 
 
-/* a limit hit is "service unavailable", any other failure "bad gateway" */
+/*
+ * A limit hit or a state commit that failed (map full: the server's
+ * capacity, not the function's fault) is "service unavailable", any
+ * other failure "bad gateway".
+ */
 
 ngx_int_t
 ngx_http_faas_fail_status(faas_call_t *call)
 {
-    return (call->fail == FAAS_FAIL_TIMEOUT || call->fail == FAAS_FAIL_MEMORY)
+    return (call->fail == FAAS_FAIL_TIMEOUT || call->fail == FAAS_FAIL_MEMORY
+            || call->fail == FAAS_FAIL_STATE)
            ? NGX_HTTP_SERVICE_UNAVAILABLE : NGX_HTTP_BAD_GATEWAY;
 }
 
@@ -188,6 +200,15 @@ ngx_http_faas_viewer_request(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    /* faas_body: NGX_DONE until the body is in, then this runs again */
+
+    if (flcf->body) {
+        rc = ngx_http_faas_read_body(r, ctx);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
     ctx->viewer_request_done = 1;
 
     rc = ngx_http_faas_run(r, flcf->events[FAAS_VIEWER_REQUEST],
@@ -199,6 +220,11 @@ ngx_http_faas_viewer_request(ngx_http_request_t *r)
         return NGX_DECLINED;
 
     case FAAS_DONE:
+
+        /* Lambda@Edge: neither origin events nor viewer-response */
+
+        ctx->skip_origin_response = 1;
+        ctx->skip_viewer_response = 1;
         return ngx_http_faas_send(r, ctx);
 
     default:
@@ -211,9 +237,9 @@ ngx_http_faas_viewer_request(ngx_http_request_t *r)
 }
 
 
-/* sends the response a request event generated */
+/* sends the response a request event or a content function generated */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_faas_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
     ngx_int_t     rc;
@@ -227,15 +253,17 @@ ngx_http_faas_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     r->headers_out.status = ctx->status;
     r->headers_out.content_length_n = ctx->body.len;
 
-    if (ctx->body.len == 0) {
-        r->header_only = 1;
-    }
-
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
         return rc;
     }
+
+    /*
+     * An empty body is a bare last buf, not header_only: origin-response
+     * may have given the response a body in the header filter (ctx->body
+     * is then the new one).
+     */
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
@@ -244,7 +272,7 @@ ngx_http_faas_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     b->pos = ctx->body.data;
     b->last = ctx->body.data + ctx->body.len;
-    b->memory = 1;
+    b->memory = ctx->body.len ? 1 : 0;
     b->last_buf = 1;
     b->last_in_chain = 1;
 
@@ -252,6 +280,19 @@ ngx_http_faas_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/* whether the header filter below will run a response event */
+
+ngx_uint_t
+ngx_http_faas_response_events_due(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf)
+{
+    return (flcf->events[FAAS_ORIGIN_RESPONSE] && ctx->origin_reached
+            && !ctx->skip_origin_response && !ctx->origin_response_done)
+           || (flcf->events[FAAS_VIEWER_RESPONSE]
+               && !ctx->skip_viewer_response && !ctx->viewer_response_done);
 }
 
 
@@ -265,7 +306,10 @@ ngx_http_faas_header_filter(ngx_http_request_t *r)
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
-    if (flcf->events[FAAS_VIEWER_RESPONSE] == NULL || r != r->main) {
+    if ((flcf->events[FAAS_VIEWER_RESPONSE] == NULL
+         && flcf->events[FAAS_ORIGIN_RESPONSE] == NULL)
+        || r != r->main)
+    {
         return ngx_http_next_header_filter(r);
     }
 
@@ -274,9 +318,34 @@ ngx_http_faas_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    /* Lambda@Edge: a generated response skips viewer-response */
+    /*
+     * origin-response first, on what the content phase produced (the
+     * origin: an upstream, a file, a content function); not on a
+     * response generated by a request event, nor on one nginx made
+     * before the content phase (an access denial, a rewrite "return").
+     */
 
-    if (ctx->generated || ctx->viewer_response_done) {
+    if (flcf->events[FAAS_ORIGIN_RESPONSE] && ctx->origin_reached
+        && !ctx->skip_origin_response && !ctx->origin_response_done)
+    {
+        ctx->origin_response_done = 1;
+
+        rc = ngx_http_faas_run(r, flcf->events[FAAS_ORIGIN_RESPONSE],
+                               FAAS_ORIGIN_RESPONSE, &call);
+
+        if (rc == FAAS_ERROR
+            && flcf->on_error == NGX_HTTP_FAAS_ON_ERROR_FAIL)
+        {
+            ngx_http_faas_replace_response(r, ctx,
+                                           ngx_http_faas_fail_status(&call));
+        }
+    }
+
+    /* Lambda@Edge: a response viewer-request generated skips it */
+
+    if (flcf->events[FAAS_VIEWER_RESPONSE] == NULL
+        || ctx->skip_viewer_response || ctx->viewer_response_done)
+    {
         return ngx_http_next_header_filter(r);
     }
 
@@ -372,9 +441,11 @@ ngx_http_faas_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return NGX_ERROR;
     }
 
+    /* an empty body (origin-response removed it) is a bare last buf */
+
     b->pos = ctx->body.data;
     b->last = ctx->body.data + ctx->body.len;
-    b->memory = 1;
+    b->memory = ctx->body.len ? 1 : 0;
     b->last_buf = 1;
     b->last_in_chain = 1;
 

@@ -13,6 +13,8 @@
 static int faas_api_log(lua_State *L);
 static int faas_api_readonly(lua_State *L);
 static void faas_api_env(lua_State *L, faas_state_t *st);
+static void faas_log_escape(faas_call_t *call, faas_log_e level,
+    const char *s, int n);
 
 
 void
@@ -38,7 +40,8 @@ faas_api_open(lua_State *L, faas_state_t *st)
     for (i = 0; i < 4; i++) {
         lua_pushinteger(L, levels[i].level);
         lua_pushliteral(L, "");
-        lua_pushcclosure(L, faas_api_log, 2);
+        lua_getglobal(L, "tostring");
+        lua_pushcclosure(L, faas_api_log, 3);
         lua_setfield(L, -2, levels[i].name);
     }
 
@@ -50,12 +53,14 @@ faas_api_open(lua_State *L, faas_state_t *st)
     faas_lib_crypto_open(L);
     faas_lib_json_open(L);
     faas_lib_geo_open(L);
+    faas_lib_kv_open(L);
 
     lua_setglobal(L, "faas");
 
     lua_pushinteger(L, FAAS_LOG_INFO);
     lua_pushliteral(L, " ");
-    lua_pushcclosure(L, faas_api_log, 2);
+    lua_getglobal(L, "tostring");
+    lua_pushcclosure(L, faas_api_log, 3);
     lua_setglobal(L, "print");
 }
 
@@ -123,6 +128,10 @@ faas_api_log(lua_State *L)
     n = lua_gettop(L);
     sep = lua_tolstring(L, lua_upvalueindex(2), &seplen);
 
+    /* a __tostring may log again: C recursion (faas_limits.c) */
+
+    faas_limits_cstack(L);
+
     luaL_buffinit(L, &b);
 
     for (i = 1; i <= n; i++) {
@@ -130,7 +139,7 @@ faas_api_log(lua_State *L)
             luaL_addlstring(&b, sep, seplen);
         }
 
-        lua_getglobal(L, "tostring");
+        lua_pushvalue(L, lua_upvalueindex(3));
         lua_pushvalue(L, i);
         lua_call(L, 1, 1);
 
@@ -204,7 +213,46 @@ faas_log(faas_call_t *call, faas_log_e level, const char *fmt, ...)
         n = sizeof(buf) - 1;
     }
 
-    call->host->log(call->req, level, buf, n);
+    faas_log_escape(call, level, buf, n);
+}
+
+
+/*
+ * One failure, one line: CR, LF and other controls a handler put in an
+ * error, a header value or a log call are written as \r, \n, \xNN, so
+ * nothing a function returns can forge a line of nginx's error log.
+ */
+
+static void
+faas_log_escape(faas_call_t *call, faas_log_e level, const char *s, int n)
+{
+    int             i, m;
+    char            out[FAAS_MAX_LOG + 256];
+    unsigned char   c;
+
+    static const char  hex[] = "0123456789abcdef";
+
+    for (i = 0, m = 0; i < n && m < (int) sizeof(out) - 4; i++) {
+        c = (unsigned char) s[i];
+
+        if (c >= 0x20 && c != 0x7f) {
+            out[m++] = (char) c;
+            continue;
+        }
+
+        out[m++] = '\\';
+
+        if (c == '\r' || c == '\n' || c == '\t') {
+            out[m++] = c == '\r' ? 'r' : (c == '\n' ? 'n' : 't');
+            continue;
+        }
+
+        out[m++] = 'x';
+        out[m++] = hex[c >> 4];
+        out[m++] = hex[c & 0x0f];
+    }
+
+    call->host->log(call->req, level, out, m);
 }
 
 

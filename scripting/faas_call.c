@@ -84,7 +84,7 @@ faas_call_run(lua_State *L)
     faas_event_push(st);
     lua_xmove(L, co, 3);
 
-    faas_limits_arm(st, st->fn->timeout);
+    faas_limits_arm(st, 1);
     status = lua_resume(co, 2);
 
     if (status != 0) {

@@ -34,6 +34,12 @@ typedef struct {
     size_t                     nops;
     faas_header_t             *hdrs;
     size_t                     nhdrs;
+
+    /* faas_event_origin.c: a replaced body, a new origin, the status */
+    faas_str_t                 body;
+    int                        body_set;
+    faas_origin_t             *origin;
+    char                       status[4];
 } faas_writeback_t;
 
 
@@ -80,14 +86,11 @@ static int faas_headers_same(lua_State *L, int list, const char *sig,
     size_t siglen, faas_str_t *lname);
 static void faas_headers_diff(lua_State *L, faas_state_t *st,
     faas_msg_e msg, int t, faas_writeback_t *wb);
-static size_t faas_headers_entries(lua_State *L,
-    int list, faas_str_t *lname, faas_header_t *out);
 static void faas_request_result(lua_State *L, faas_state_t *st, int t);
 static void faas_response_result(lua_State *L, faas_state_t *st, int t);
 static int faas_generated_response(lua_State *L, faas_state_t *st, int t);
 static void faas_writeback_apply(faas_state_t *st, faas_msg_e msg,
     faas_writeback_t *wb);
-static int faas_bad_return(lua_State *L, const char *fmt, ...);
 
 
 const char *
@@ -101,6 +104,22 @@ const char *
 faas_fail_name(faas_fail_e fail)
 {
     return fail < FAAS_FAIL_MAX ? faas_fail_names[fail] : "unknown";
+}
+
+
+/* pushes the read-only metatable of config (1) or of the context (0) */
+
+static void
+faas_meta_readonly_mt(lua_State *L, int config)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushboolean(L, config);
+    lua_pushcclosure(L, faas_meta_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, faas_meta_readonly);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
 }
 
 
@@ -134,20 +153,15 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_pushboolean(L, 0);
     st->refs[FAAS_REF_ORIG_RESPONSE] = faas_ref_new(L);
 
-    /* config and context: read-only, ids looked up only when read */
-
-    lua_createtable(L, 0, 3);
-    lua_pushcfunction(L, faas_meta_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, faas_meta_readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
+    /*
+     * config and context: read-only, ids looked up only when read; the
+     * upvalue tells the two apart (requestId vs request_id).
+     */
 
     lua_createtable(L, 0, 3);
     lua_pushliteral(L, "ngx_faas");
     lua_setfield(L, -2, "distributionId");
-    lua_pushvalue(L, -2);
+    faas_meta_readonly_mt(L, 1);
     lua_setmetatable(L, -2);
     st->refs[FAAS_REF_CONFIG] = faas_ref_new(L);
 
@@ -160,11 +174,9 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_setfield(L, -2, "memory_limit_in_mb");
     lua_pushcfunction(L, faas_context_remaining);
     lua_setfield(L, -2, "get_remaining_time_in_millis");
-    lua_pushvalue(L, -2);
+    faas_meta_readonly_mt(L, 0);
     lua_setmetatable(L, -2);
     st->refs[FAAS_REF_CONTEXT] = faas_ref_new(L);
-
-    lua_pop(L, 1);
 
     lua_createtable(L, 0, 2);
     lua_pushcfunction(L, faas_msg_index);
@@ -320,6 +332,7 @@ faas_event_push(faas_state_t *st)
 static int
 faas_meta_index(lua_State *L)
 {
+    int            config;
     const char    *k;
     faas_str_t     v;
     faas_call_t   *call;
@@ -331,14 +344,16 @@ faas_meta_index(lua_State *L)
         return 0;
     }
 
-    if ((strcmp(k, "requestId") == 0 || strcmp(k, "request_id") == 0)
+    config = lua_toboolean(L, lua_upvalueindex(1));
+
+    if (strcmp(k, config ? "requestId" : "request_id") == 0
         && call->host->get(call->req, FAAS_FIELD_REQUEST_ID, &v) == FAAS_OK)
     {
         lua_pushlstring(L, v.data, v.len);
         return 1;
     }
 
-    if (strcmp(k, "distributionDomainName") == 0
+    if (config && strcmp(k, "distributionDomainName") == 0
         && call->host->get(call->req, FAAS_FIELD_SERVER_NAME, &v)
            == FAAS_OK)
     {
@@ -411,6 +426,18 @@ faas_msg_index(lua_State *L)
 
     if (len == 7 && memcmp(k, "headers", 7) == 0) {
         faas_headers_load(L, st, msg);
+
+    } else if (len == 4 && memcmp(k, "body", 4) == 0) {
+        if (faas_event_body_push(L, st, (faas_msg_e) msg) != FAAS_OK) {
+            return 0;
+        }
+
+    } else if (len == 6 && memcmp(k, "origin", 6) == 0) {
+        if (msg != FAAS_MSG_REQUEST
+            || faas_event_origin_push(L, st) != FAAS_OK)
+        {
+            return 0;
+        }
 
     } else {
         for (f = faas_fields; f->name; f++) {
@@ -554,7 +581,7 @@ faas_headers_add(void *arg, faas_header_t *hdr)
 
 /* reads field k of the table at idx raw; pushes it */
 
-static int
+int
 faas_rawfield(lua_State *L, int idx, const char *k)
 {
     lua_pushstring(L, k);
@@ -630,11 +657,12 @@ faas_headers_same(lua_State *L, int list, const char *sig, size_t siglen,
  * not NULL.  The strings stay anchored in the handler's table.
  */
 
-static size_t
+size_t
 faas_headers_entries(lua_State *L, int list,
     faas_str_t *lname, faas_header_t *out)
 {
     int          i;
+    char         c;
     size_t       n, j;
     faas_str_t   key, value;
 
@@ -682,10 +710,16 @@ faas_headers_entries(lua_State *L, int list,
         case LUA_TSTRING:
             key.data = lua_tolstring(L, -1, &key.len);
 
-            for (j = 0; j < key.len; j++) {
-                if ((key.data[j] | 0x20) != lname->data[j]
-                    && key.data[j] != lname->data[j])
-                {
+            /* the same token as the name, in any case of A-Z only */
+
+            for (j = 0; j < key.len && j < lname->len; j++) {
+                c = key.data[j];
+
+                if (c >= 'A' && c <= 'Z') {
+                    c |= 0x20;
+                }
+
+                if (c != lname->data[j]) {
                     break;
                 }
             }
@@ -718,7 +752,7 @@ faas_headers_entries(lua_State *L, int list,
 
 /* a header table key: a lowercase token */
 
-static void
+void
 faas_headers_check_name(lua_State *L, faas_str_t *lname)
 {
     size_t  i;
@@ -868,7 +902,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
 }
 
 
-static int
+int
 faas_bad_return(lua_State *L, const char *fmt, ...)
 {
     va_list  args;
@@ -906,6 +940,12 @@ faas_event_result(faas_state_t *st, int idx)
     switch (lua_type(L, idx)) {
 
     case LUA_TNIL:
+        if (st->call->event == FAAS_CONTENT) {
+            faas_bad_return(L, "a content function must return a "
+                            "response, not nil");
+        }
+
+        faas_kv_commit(L);
         return FAAS_OK;
 
     case LUA_TTABLE:
@@ -919,6 +959,11 @@ faas_event_result(faas_state_t *st, int idx)
     }
 
     if (st->msgs[FAAS_MSG_RESPONSE]) {
+        if (lua_topointer(L, idx) == st->msgs[FAAS_MSG_REQUEST]) {
+            faas_bad_return(L, "%s must return the response, not the "
+                            "request", faas_event_name(st->call->event));
+        }
+
         faas_response_result(L, st, idx);
         return FAAS_OK;
     }
@@ -986,19 +1031,24 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
                             faas_event_name(call->event));
         }
 
+        /*
+         * uri is nginx's decoded path (a space is a space; nginx escapes
+         * it on the way upstream); the query string goes out as it is.
+         */
+
         if (!faas_header_value_valid(v.data, v.len)
-            || memchr(v.data, ' ', v.len)
             || (f->field == FAAS_FIELD_URI
                 && (v.len == 0 || v.data[0] != '/'
                     || memchr(v.data, '?', v.len)))
             || (f->field == FAAS_FIELD_QUERYSTRING
-                && memchr(v.data, '#', v.len)))
+                && (memchr(v.data, '#', v.len) || memchr(v.data, ' ', v.len))))
         {
             faas_bad_return(L, "invalid request.%s \"%s\"%s", f->name,
                             v.data,
                             f->field == FAAS_FIELD_URI
-                            ? ": a path starts with \"/\" and has no query,"
-                              " spaces or control characters"
+                            ? ": a path starts with \"/\" and has no \"?\""
+                              " (set request.querystring) or control"
+                              " characters"
                             : ": a query string has no \"#\", spaces or"
                               " control characters");
         }
@@ -1014,6 +1064,9 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
         faas_bad_return(L, "request.headers must be a table, not %s",
                         luaL_typename(L, -1));
     }
+
+    faas_event_request_body(L, st, t, &wb.body, &wb.body_set);
+    wb.origin = faas_event_request_origin(L, st, t);
 
     faas_writeback_apply(st, FAAS_MSG_REQUEST, &wb);
 }
@@ -1061,16 +1114,34 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
             continue;
         }
 
-        faas_bad_return(L, "%s cannot change response.%s",
-                        faas_event_name(call->event), f->name);
+        /* Lambda@Edge: only origin-response may change the status */
+
+        if (call->event != FAAS_ORIGIN_RESPONSE) {
+            faas_bad_return(L, "%s cannot change response.%s",
+                            faas_event_name(call->event), f->name);
+        }
+
+        if (f->field == FAAS_FIELD_STATUS) {
+            if (faas_event_status(v.data, v.len) < 0) {
+                faas_bad_return(L, "response.status must be a number from "
+                                "100 to 599, not \"%s\"", v.data);
+            }
+
+            /* a number's string form is not anchored: keep a copy */
+
+            memcpy(wb.status, v.data, 3);
+            v.data = wb.status;
+
+        } else if (!faas_header_value_valid(v.data, v.len)) {
+            faas_bad_return(L, "response.statusDescription has a control "
+                            "character");
+        }
+
+        wb.fields[f->field] = v;
+        wb.set |= 1u << f->field;
     }
 
-    if (faas_rawfield(L, t, "body") != LUA_TNIL) {
-        faas_bad_return(L, "%s cannot replace the body",
-                        faas_event_name(call->event));
-    }
-
-    lua_pop(L, 1);
+    faas_event_response_body(L, st, t, &wb.body, &wb.body_set);
 
     if (faas_rawfield(L, t, "headers") == LUA_TTABLE) {
         faas_headers_diff(L, st, FAAS_MSG_RESPONSE, lua_gettop(L), &wb);
@@ -1093,6 +1164,9 @@ faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
 
     call = st->call;
 
+    /* the result is valid: the function's state goes first, all or none */
+    faas_kv_commit(st->L);
+
     for (f = 0; f < FAAS_FIELD_MAX; f++) {
         if (wb->set & (1u << f)) {
             call->host->set(call->req, (faas_field_e) f, &wb->fields[f]);
@@ -1102,6 +1176,16 @@ faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
     for (i = 0; i < wb->nops; i++) {
         call->host->set_header(call->req, msg, &wb->ops[i].lname,
                                wb->hdrs + wb->ops[i].first, wb->ops[i].n);
+    }
+
+    /* after the headers: custom headers of an origin win over them */
+
+    if (wb->body_set) {
+        call->host->set_body(call->req, msg, &wb->body);
+    }
+
+    if (wb->origin) {
+        call->host->set_origin(call->req, wb->origin);
     }
 }
 
@@ -1127,7 +1211,8 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     status = s ? strtol(s, &end, 10) : 0;
 
     if ((type != LUA_TNUMBER && type != LUA_TSTRING)
-        || s == NULL || *end != '\0' || status < 100 || status > 599)
+        || s == NULL || *s < '0' || *s > '9' || *end != '\0'
+        || status < 100 || status > 599)
     {
         faas_bad_return(L, "response.status must be a number from 100 "
                         "to 599, not \"%s\"", s ? s : luaL_typename(L, -1));
@@ -1181,10 +1266,12 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         "\"base64\"");
     }
 
-    if (resp.body.len > FAAS_MAX_BODY) {
+    n = st->call->body_max ? st->call->body_max : FAAS_MAX_BODY;
+
+    if (resp.body.len > n) {
         faas_bad_return(L, "the response body of %d bytes is larger than "
                         "the limit of %d bytes", (int) resp.body.len,
-                        FAAS_MAX_BODY);
+                        (int) n);
     }
 
     type = faas_rawfield(L, t, "headers");
@@ -1231,6 +1318,8 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
         faas_bad_return(L, "response.headers must be a table, not %s",
                         luaL_typename(L, -1));
     }
+
+    faas_kv_commit(L);
 
     st->call->host->respond(st->call->req, &resp);
 

@@ -18,6 +18,8 @@ static int faas_function_read(faas_function_t *fn, char *err,
     size_t errlen);
 static int faas_function_compile(faas_function_t *fn, char *err,
     size_t errlen);
+static int faas_function_load(const char *src, size_t len,
+    const char *name, int *ffi, char *err, size_t errlen);
 
 
 faas_function_t *
@@ -194,13 +196,70 @@ faas_function_read(faas_function_t *fn, char *err, size_t errlen)
 }
 
 
-/* compiles in a throwaway state: nothing of the file runs here */
+/*
+ * Compiles in a throwaway state: nothing of the file runs here.
+ *
+ * Cdata literals (1LL, 1ULL, 1i) are refused.  LuaJIT's lexer reads them
+ * as FFI cdata and loads the FFI library into the state to make them,
+ * whether or not the ffi module is in reach: they are the one way cdata
+ * could enter a sandboxed state, and with them the FFI's conversions,
+ * arithmetic and metamethods.  The lexer loads the library exactly when
+ * it reads one, so a compile that leaves _LOADED.ffi behind has one;
+ * compiling ever longer prefixes of the file, in halves, finds its line
+ * (a prefix of a valid file lexes the same tokens up to its end).
+ */
 
 static int
 faas_function_compile(faas_function_t *fn, char *err, size_t errlen)
 {
+    int     rc, ffi;
+    size_t  lo, hi, mid, lines, i;
+
+    rc = faas_function_load(fn->source, fn->source_len, fn->path - 1, &ffi,
+                            err, errlen);
+
+    if (rc != FAAS_OK || !ffi) {
+        return rc;
+    }
+
+    for (lines = 1, i = 0; i < fn->source_len; i++) {
+        lines += (fn->source[i] == '\n');
+    }
+
+    for (lo = 1, hi = lines; lo < hi; /* void */ ) {
+        mid = lo + (hi - lo) / 2;
+
+        for (i = 0, lines = 1; i < fn->source_len && lines <= mid; i++) {
+            lines += (fn->source[i] == '\n');
+        }
+
+        (void) faas_function_load(fn->source, i, fn->path - 1, &ffi, err,
+                                  errlen);
+        if (ffi) {
+            hi = mid;
+
+        } else {
+            lo = mid + 1;
+        }
+    }
+
+    snprintf(err, errlen, "%s:%d: cdata literals (1LL, 1ULL, 1i) are "
+             "refused: Lua numbers are doubles", fn->path, (int) lo);
+
+    return FAAS_ERROR;
+}
+
+
+/* FAAS_OK or FAAS_ERROR with the message; *ffi: the FFI got loaded */
+
+static int
+faas_function_load(const char *src, size_t len, const char *name, int *ffi,
+    char *err, size_t errlen)
+{
     int         rc;
     lua_State  *L;
+
+    *ffi = 0;
 
     L = luaL_newstate();
     if (L == NULL) {
@@ -208,12 +267,18 @@ faas_function_compile(faas_function_t *fn, char *err, size_t errlen)
         return FAAS_ERROR;
     }
 
-    rc = luaL_loadbufferx(L, fn->source, fn->source_len, fn->path - 1,
-                          "t");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "_LOADED");
+
+    rc = luaL_loadbufferx(L, src, len, name, "t");
 
     if (rc != 0) {
         snprintf(err, errlen, "%s", lua_tostring(L, -1));
     }
+
+    lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+    lua_getfield(L, -1, "ffi");
+    *ffi = !lua_isnil(L, -1);
 
     lua_close(L);
 

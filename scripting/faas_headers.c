@@ -53,11 +53,14 @@ static faas_name_t  faas_ro_origin_request[] = {
 static faas_name_t  faas_ro_viewer_response[] = {
     faas_name("content-length"),
     faas_name("content-encoding"),
+    faas_name("warning"),
     faas_name("via"),
     { NULL, 0 }
 };
 
+/* Content-Length too: nginx frames the (possibly replaced) body */
 static faas_name_t  faas_ro_origin_response[] = {
+    faas_name("content-length"),
     faas_name("via"),
     { NULL, 0 }
 };

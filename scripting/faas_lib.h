@@ -24,8 +24,22 @@ int faas_lib_json_open(lua_State *L);
 /* Pushes the strictly decoded base64 text s; -1 (nothing pushed) if bad. */
 int faas_base64_decode_push(lua_State *L, const char *s, size_t len);
 
+/* Pushes s of len bytes as padded base64 (request.body.data). */
+void faas_base64_encode_push(lua_State *L, const char *s, size_t len);
+
 /* Sets `geo`: faas.geo([ip]) through the host's geo operation. */
 int faas_lib_geo_open(lua_State *L);
+
+/*
+ * Sets `kv`: faas.kv.get/set/incr/delete over call->store, writes staged
+ * per invocation.  faas_kv_commit() applies the staged writes of the
+ * running invocation in one write transaction; the runtime calls it once
+ * the handler's result is validated and before anything is written back.
+ * On failure it raises with call->fail = FAAS_FAIL_STATE.  Without
+ * staged writes it costs a test.
+ */
+int faas_lib_kv_open(lua_State *L);
+void faas_kv_commit(lua_State *L);
 
 /*
  * Decodes JSON text of len bytes and pushes the value (objects and arrays

@@ -402,6 +402,21 @@ faas_base64_decode_push(lua_State *L, const char *s, size_t len)
 }
 
 
+void
+faas_base64_encode_push(lua_State *L, const char *s, size_t len)
+{
+    char    *out;
+    size_t   n;
+
+    out = lua_newuserdata(L, (len + 2) / 3 * 4 + 1);
+
+    faas_b64_encode((const unsigned char *) s, len, 0, out, &n);
+
+    lua_pushlstring(L, out, n);
+    lua_remove(L, -2);
+}
+
+
 static int
 faas_crypto_b64enc(lua_State *L, int url, const char *fn)
 {

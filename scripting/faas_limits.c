@@ -15,6 +15,7 @@
 
 
 static void faas_hook(lua_State *L, lua_Debug *ar);
+static void faas_limits_cstack_check(lua_State *L, faas_state_t *st);
 
 
 void *
@@ -33,6 +34,14 @@ faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
     if (nsize > osize && st->used + (nsize - osize) > st->limit) {
         st->oom = 1;
+
+        /* like a timeout, running out of memory is final for the call */
+
+        if (st->hooked && st->kill == FAAS_FAIL_NONE) {
+            st->kill = FAAS_FAIL_MEMORY;
+            faas_limits_sticky(st);
+        }
+
         return NULL;
     }
 
@@ -70,7 +79,7 @@ faas_now_us(void)
  */
 
 void
-faas_limits_arm(faas_state_t *st, uint64_t timeout)
+faas_limits_arm(faas_state_t *st, uint64_t factor)
 {
     if (st->kill != FAAS_FAIL_NONE || !st->hooked) {
         lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
@@ -78,10 +87,13 @@ faas_limits_arm(faas_state_t *st, uint64_t timeout)
     }
 
     st->kill = FAAS_FAIL_NONE;
+    st->oom = 0;
     st->steps = 0;
-    st->deadline = faas_now_us() + timeout;
-    st->max_steps = st->fn->instructions
-                    ? st->fn->instructions / FAAS_HOOK_INTERVAL + 1 : 0;
+    st->timeout = st->fn->timeout * factor;
+    st->budget = st->fn->instructions * factor;
+    st->deadline = faas_now_us() + st->timeout;
+    st->max_steps = st->budget ? st->budget / FAAS_HOOK_INTERVAL + 1 : 0;
+    st->cstack = __builtin_frame_address(0);
 }
 
 
@@ -91,6 +103,49 @@ void
 faas_limits_sticky(faas_state_t *st)
 {
     lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, 1);
+}
+
+
+/*
+ * For library C functions whose cost the hook cannot interrupt (the
+ * pattern matcher, table.sort): called after about FAAS_HOOK_INTERVAL
+ * steps of their own, it counts as one firing of the hook against the
+ * deadline and the budget, and raises the sticky kill when one is past.
+ */
+
+void
+faas_limits_check(lua_State *L)
+{
+    faas_hook(L, NULL);
+}
+
+
+/*
+ * LuaJIT does not limit the C stack: nested coroutine.resume, and our
+ * own C functions that call back into Lua (gsub with a function,
+ * table.sort with a comparison, print with __tostring), recurse on it
+ * until the worker crashes.  The hook checks the depth below the start
+ * of the invocation every time it fires, which bounds recursion through
+ * Lua code; those C functions check it before each call back.  Like
+ * LuaJIT's "stack overflow", this is an ordinary error.
+ */
+
+void
+faas_limits_cstack(lua_State *L)
+{
+    faas_limits_cstack_check(L, faas_state_from(L));
+}
+
+
+static void
+faas_limits_cstack_check(lua_State *L, faas_state_t *st)
+{
+    if (st->cstack != NULL
+        && st->cstack - (char *) __builtin_frame_address(0)
+           > FAAS_MAX_CSTACK)
+    {
+        luaL_error(L, "C stack overflow");
+    }
 }
 
 
@@ -109,6 +164,7 @@ faas_hook(lua_State *L, lua_Debug *ar)
         if ((st->max_steps == 0 || st->steps < st->max_steps)
             && faas_now_us() < st->deadline)
         {
+            faas_limits_cstack_check(L, st);
             return;
         }
 
@@ -116,17 +172,27 @@ faas_hook(lua_State *L, lua_Debug *ar)
         faas_limits_sticky(st);
     }
 
-    if (st->kill == FAAS_FAIL_SANDBOX) {
+    switch (st->kill) {
+
+    case FAAS_FAIL_SANDBOX:
         luaL_error(L, "%s", st->violation);
         return;
+
+    case FAAS_FAIL_MEMORY:
+        luaL_error(L, "memory limit of %f KiB exceeded",
+                   (lua_Number) (st->limit / 1024));
+        return;
+
+    default:
+        break;
     }
 
     if (st->max_steps && st->steps >= st->max_steps) {
-        luaL_error(L, "instruction budget of %d exceeded",
-                   (int) st->fn->instructions);
+        luaL_error(L, "instruction budget of %f exceeded",
+                   (lua_Number) st->budget);
         return;
     }
 
-    luaL_error(L, "timeout of %d ms exceeded",
-               (int) ((st->fn->timeout + 999) / 1000));
+    luaL_error(L, "timeout of %f ms exceeded",
+               (lua_Number) ((st->timeout + 999) / 1000));
 }

@@ -96,6 +96,34 @@ typedef struct {
 } faas_response_t;
 
 
+/* a body as the host exposes it: request.body of faas_body (SPEC §4) */
+typedef struct {
+    faas_str_t                 data;        /* at most max bytes */
+    size_t                     max;         /* also the replacement cap */
+    int                        truncated;   /* the body is larger */
+} faas_body_t;
+
+
+/* request.origin.custom of origin-request (Lambda@Edge's custom origin) */
+
+#define FAAS_SSL_SSLV3         0x01
+#define FAAS_SSL_TLSV1         0x02
+#define FAAS_SSL_TLSV1_1       0x04
+#define FAAS_SSL_TLSV1_2       0x08
+
+typedef struct {
+    faas_str_t                 protocol;    /* "http" or "https" */
+    faas_str_t                 domain;
+    unsigned                   port;
+    faas_str_t                 path;        /* "" or "/a/b", no "/" last */
+    unsigned                   read_timeout;      /* seconds */
+    unsigned                   keepalive_timeout; /* seconds */
+    unsigned                   ssl_protocols;     /* FAAS_SSL_* */
+    faas_header_t             *headers;     /* customHeaders */
+    size_t                     nheaders;
+} faas_origin_t;
+
+
 typedef int (*faas_header_pt)(void *arg, faas_header_t *h);
 
 
@@ -111,7 +139,8 @@ typedef struct {
     int   (*headers)(void *req, faas_msg_e msg, faas_header_pt cb,
                      void *arg);
 
-    /* a validated new value of a writable field (uri, querystring) */
+    /* a validated new value of a writable field (uri, querystring;
+       status and statusDescription in origin-response) */
     int   (*set)(void *req, faas_field_e field, faas_str_t *value);
 
     /* replaces every header named lname by n headers; n == 0 removes */
@@ -131,6 +160,22 @@ typedef struct {
      */
     int   (*geo)(void *req, faas_str_t *addr, faas_geo_result_t *res,
                  char *err, size_t errlen);
+
+    /*
+     * The body of msg as the host exposes it (the request body with
+     * faas_body); FAAS_DECLINED when it does not.  set_body gets a
+     * validated replacement.  Either may be NULL.
+     */
+    int   (*body)(void *req, faas_msg_e msg, faas_body_t *body);
+    int   (*set_body)(void *req, faas_msg_e msg, faas_str_t *data);
+
+    /*
+     * The origin the request goes to (origin-request); FAAS_DECLINED
+     * when the host has none to offer.  set_origin gets a validated,
+     * changed origin: the request goes there.  Either may be NULL.
+     */
+    int   (*origin)(void *req, faas_origin_t *origin);
+    int   (*set_origin)(void *req, faas_origin_t *origin);
 } faas_host_t;
 
 
@@ -155,6 +200,13 @@ typedef struct {
     faas_event_e               event;
     const faas_host_t         *host;
     void                      *req;
+
+    /* function state (cache/faas_store.h); NULL without faas_state */
+    struct faas_store_s       *store;
+
+    /* a generated or replaced response body larger is a bad return;
+       0: FAAS_MAX_BODY (faas_response_max) */
+    size_t                     body_max;
 
     /* out */
     faas_fail_e                fail;

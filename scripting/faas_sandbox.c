@@ -16,15 +16,24 @@ static int faas_sandbox_rawset(lua_State *L);
 static void faas_sandbox_copy(lua_State *L, int from, const char **names);
 
 
+/* see faas_sandbox_open() */
+static const char  faas_sandbox_wrappers[] =
+    "local pcall, xpcall, tostring = ...\n"
+    "return function(...) return pcall(...) end,\n"
+    "  function(...) return xpcall(...) end,\n"
+    "  function(...) return tostring(...) end\n";
+
+
 static const char  *faas_base_names[] = {
     "assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall",
     "select", "tonumber", "tostring", "type", "unpack", "getmetatable",
     "setmetatable", "rawequal", "rawget", "_VERSION", NULL
 };
 
+/* find, match, gmatch and gsub are our own: faas_lib_string.c */
 static const char  *faas_string_names[] = {
-    "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower",
-    "match", "rep", "reverse", "sub", "upper", NULL
+    "byte", "char", "format", "len", "lower", "rep", "reverse", "sub",
+    "upper", NULL
 };
 
 static const char  *faas_os_names[] = {
@@ -72,6 +81,34 @@ faas_sandbox_open(lua_State *L)
     lua_pushcfunction(L, faas_sandbox_rawset);
     lua_setfield(L, env, "rawset");
 
+    /*
+     * pcall, xpcall and tostring through Lua wrappers.  This LuaJIT's
+     * pcall and xpcall push their frame without a stack check (fixed
+     * upstream in November 2023, LuaJIT issue #1048): pcall(pcall,
+     * pcall, ...) or a __call = pcall write past the end of the Lua
+     * stack and crash the worker.  A Lua function checks the stack when
+     * it is entered, so with a wrapper between two pcalls the overrun
+     * stays inside LuaJIT's reserve.  And tostring calls __tostring as a
+     * tail call without any bytecode, so __tostring = tostring looped
+     * forever unseen by the count hook; through the wrapper every round
+     * runs bytecode.  The wrappers tail-call: errors, tracebacks and
+     * yields across pcall are unchanged.
+     */
+
+    if (luaL_loadbuffer(L, faas_sandbox_wrappers,
+                        sizeof(faas_sandbox_wrappers) - 1, "=faas") != 0)
+    {
+        return lua_error(L);
+    }
+
+    lua_getfield(L, g, "pcall");
+    lua_getfield(L, g, "xpcall");
+    lua_getfield(L, g, "tostring");
+    lua_call(L, 3, 3);
+    lua_setfield(L, env, "tostring");
+    lua_setfield(L, env, "xpcall");
+    lua_setfield(L, env, "pcall");
+
     for (lib = faas_whole_libs; *lib; lib++) {
         lua_newtable(L);
         lua_getfield(L, g, *lib);
@@ -86,6 +123,12 @@ faas_sandbox_open(lua_State *L)
         lua_pop(L, 1);
         lua_setfield(L, env, *lib);
     }
+
+    /* LuaJIT's table.sort cannot be interrupted: faas_lib_table.c */
+
+    lua_getfield(L, env, LUA_TABLIBNAME);
+    faas_lib_table_open(L);
+    lua_pop(L, 1);
 
     /*
      * LuaJIT seeds math.random with a constant: without this every state
@@ -103,6 +146,7 @@ faas_sandbox_open(lua_State *L)
     lua_newtable(L);
     lua_getfield(L, g, LUA_STRLIBNAME);
     faas_sandbox_copy(L, lua_gettop(L) - 1, faas_string_names);
+    faas_lib_string_open(L);
 
     /*
      * Methods on strings ("x"):f() look up the string metatable; point it

@@ -76,9 +76,9 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
     rc = lua_cpcall(L, faas_state_init, st);
 
     if (rc == 0) {
-        faas_limits_arm(st, fn->timeout * FAAS_COLD_START_FACTOR);
+        faas_limits_arm(st, FAAS_COLD_START_FACTOR);
         rc = lua_cpcall(L, faas_state_run_chunk, st);
-        }
+    }
 
     if (rc != 0) {
         if (call->fail == FAAS_FAIL_NONE) {
@@ -179,9 +179,23 @@ faas_state_init(lua_State *L)
     rc = luaL_loadbufferx(L, fn->source, fn->source_len, fn->path - 1,
                           "t");
     if (rc != 0) {
-        st->call->fail = FAAS_FAIL_SYNTAX;
+        st->call->fail = (rc == LUA_ERRSYNTAX) ? FAAS_FAIL_SYNTAX
+                                               : FAAS_FAIL_MEMORY;
         return lua_error(L);
     }
+
+    /* a cdata literal made the lexer load the FFI: see faas_function.c */
+
+    lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+    lua_getfield(L, -1, "ffi");
+
+    if (!lua_isnil(L, -1)) {
+        st->call->fail = FAAS_FAIL_SANDBOX;
+        return luaL_error(L, "%s: cdata literals (1LL, 1ULL, 1i) are "
+                          "refused", fn->path);
+    }
+
+    lua_pop(L, 2);
 
     st->refs[FAAS_REF_HANDLER] = luaL_ref(L, LUA_REGISTRYINDEX);
 

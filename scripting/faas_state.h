@@ -19,6 +19,9 @@
 /* the top-level code of a file gets this many times the handler timeout */
 #define FAAS_COLD_START_FACTOR  10
 
+/* C stack an invocation may use below its start: see faas_limits.c */
+#define FAAS_MAX_CSTACK         (1024 * 1024)
+
 /* a generated response body larger than this is a bad return */
 #define FAAS_MAX_BODY           (1024 * 1024)
 
@@ -82,20 +85,34 @@ struct faas_state_s {
     /* the running call and its limits */
     faas_call_t               *call;
     const void                *msgs[2];     /* the live request, response */
+    uint64_t                   timeout;     /* of the running call */
+    uint64_t                   budget;
     uint64_t                   deadline;    /* monotonic microseconds */
+    char                      *cstack;      /* C stack at the call's start */
     uint64_t                   steps;       /* hook intervals run */
     uint64_t                   max_steps;   /* 0: no budget */
     faas_fail_e                kill;        /* sticky limit kill */
     int                        rc;          /* FAAS_OK or FAAS_DONE */
     char                       violation[128];
+
+    /* faas_lib_kv.c: the staged writes of the invocation; owned by a
+       userdata of the Lua state, freed by lua_close() */
+    struct faas_kv_s          *kv;
 };
 
 
 /* faas_limits.c */
 void *faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 uint64_t faas_now_us(void);
-void faas_limits_arm(faas_state_t *st, uint64_t timeout);
+void faas_limits_arm(faas_state_t *st, uint64_t factor);
 void faas_limits_sticky(faas_state_t *st);
+void faas_limits_check(lua_State *L);
+void faas_limits_cstack(lua_State *L);
+
+/* faas_lib_string.c, faas_lib_table.c: replacements the sandbox installs
+   for library functions the hook cannot interrupt */
+void faas_lib_string_open(lua_State *L);
+void faas_lib_table_open(lua_State *L);
 
 /* faas_sandbox.c */
 int faas_sandbox_open(lua_State *L);
@@ -118,6 +135,22 @@ void faas_error_push(lua_State *L, lua_State *co, int idx);
 void faas_event_open(lua_State *L, faas_state_t *st);
 void faas_event_push(faas_state_t *st);
 int faas_event_result(faas_state_t *st, int idx);
+int faas_rawfield(lua_State *L, int idx, const char *k);
+void faas_headers_check_name(lua_State *L, faas_str_t *lname);
+size_t faas_headers_entries(lua_State *L, int list, faas_str_t *lname,
+    faas_header_t *out);
+int faas_bad_return(lua_State *L, const char *fmt, ...);
+
+/* faas_event_origin.c: request.body, request.origin, response bodies */
+int faas_event_body_push(lua_State *L, faas_state_t *st, faas_msg_e msg);
+int faas_event_origin_push(lua_State *L, faas_state_t *st);
+void faas_event_request_body(lua_State *L, faas_state_t *st, int t,
+    faas_str_t *body, int *set);
+faas_origin_t *faas_event_request_origin(lua_State *L, faas_state_t *st,
+    int t);
+void faas_event_response_body(lua_State *L, faas_state_t *st, int t,
+    faas_str_t *body, int *set);
+int faas_event_status(const char *s, size_t len);
 
 
 /* faas_headers.c */

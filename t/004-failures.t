@@ -145,7 +145,7 @@ end
 GET /t
 --- error_code: 503
 --- error_log
-failed (memory): not enough memory
+failed (memory)
 
 
 

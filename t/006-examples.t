@@ -57,6 +57,17 @@ like($res->{content}, qr{^origin: GET /shop/de/x }, 'demo: country rewrite');
 $res = $http->get("$edge/shop/x", { headers => { 'X-Country' => 'US' } });
 like($res->{content}, qr{^origin: GET /shop/x }, 'demo: other countries');
 
+$res = $http->get("$edge/visits", { headers => { Cookie => 'visitor=ann' } });
+like($res->{content}, qr/^visit 1 in total, 1 by ann\n/, 'demo: a kv counter');
+$res = $http->get("$edge/visits", { headers => { Cookie => 'visitor=bob' } });
+like($res->{content}, qr/^visit 2 in total, 1 by bob\n/,
+     'demo: per-visitor counts');
+$res = $http->get("$edge/visits", { headers => { Cookie => 'visitor=ann' } });
+like($res->{content}, qr/^visit 3 in total, 2 by ann \(last one \d+ s ago\)/,
+     'demo: the state is kept between requests');
+ok(-f "$nginx->{prefix}/state/data.mdb",
+   'demo: faas_state made its directory under the prefix');
+
 $nginx->stop;
 is(scalar(my @e = $nginx->errors), 0, 'demo: no errors in the log')
     or diag($nginx->errors);

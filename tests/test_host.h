@@ -29,6 +29,33 @@ typedef struct {
     unsigned          status;
     char              body[4096];
     char              log[8192];
+
+    /* faas_body: the request body when body_on, its cap, replacements */
+    int               body_on;
+    char              req_body[4096];
+    size_t            req_body_len;
+    size_t            body_max;
+    int               body_replaced;
+
+    /* a response body the host exposes when resp_body_on */
+    int               resp_body_on;
+    char              resp_body[4096];
+    size_t            resp_body_len;
+    int               resp_body_replaced;
+
+    /* faas_origin when origin_on; origin_set counts set_origin calls */
+    int               origin_on;
+    int               origin_set;
+    char              origin_protocol[8];
+    char              origin_domain[256];
+    char              origin_path[256];
+    unsigned          origin_port;
+    unsigned          origin_read_timeout;
+    unsigned          origin_keepalive_timeout;
+    unsigned          origin_ssl;
+    th_header_t       origin_hdrs[4];
+    faas_header_t     origin_fh[4];
+    int               norigin_hdrs;
 } th_req_t;
 
 
@@ -180,8 +207,145 @@ th_geo(void *req, faas_str_t *addr, faas_geo_result_t *res, char *err,
 }
 
 
+static int
+th_body(void *req, faas_msg_e m, faas_body_t *b)
+{
+    th_req_t  *r = req;
+
+    if (m == FAAS_MSG_RESPONSE) {
+        if (!r->resp_body_on) {
+            return FAAS_DECLINED;
+        }
+
+        b->data.data = r->resp_body;
+        b->data.len = r->resp_body_len;
+        b->max = sizeof(r->resp_body);
+        b->truncated = 0;
+        return FAAS_OK;
+    }
+
+    if (!r->body_on) {
+        return FAAS_DECLINED;
+    }
+
+    b->data.data = r->req_body;
+    b->max = r->body_max;
+    b->truncated = r->req_body_len > r->body_max;
+    b->data.len = b->truncated ? r->body_max : r->req_body_len;
+    return FAAS_OK;
+}
+
+
+static int
+th_set_body(void *req, faas_msg_e m, faas_str_t *data)
+{
+    th_req_t  *r = req;
+
+    if (m == FAAS_MSG_RESPONSE) {
+        r->resp_body_len = data->len < sizeof(r->resp_body)
+                           ? data->len : sizeof(r->resp_body);
+        memcpy(r->resp_body, data->data, r->resp_body_len);
+        r->resp_body_replaced++;
+        return FAAS_OK;
+    }
+
+    r->req_body_len = data->len < sizeof(r->req_body)
+                      ? data->len : sizeof(r->req_body);
+    memcpy(r->req_body, data->data, r->req_body_len);
+    r->body_replaced++;
+    return FAAS_OK;
+}
+
+
+static int
+th_origin(void *req, faas_origin_t *o)
+{
+    int        i;
+    th_req_t  *r = req;
+
+    if (!r->origin_on) {
+        return FAAS_DECLINED;
+    }
+
+    o->protocol.data = r->origin_protocol;
+    o->protocol.len = strlen(r->origin_protocol);
+    o->domain.data = r->origin_domain;
+    o->domain.len = strlen(r->origin_domain);
+    o->path.data = r->origin_path;
+    o->path.len = strlen(r->origin_path);
+    o->port = r->origin_port;
+    o->read_timeout = r->origin_read_timeout;
+    o->keepalive_timeout = r->origin_keepalive_timeout;
+    o->ssl_protocols = r->origin_ssl;
+
+    for (i = 0; i < r->norigin_hdrs; i++) {
+        r->origin_fh[i].lname.data = r->origin_hdrs[i].lname;
+        r->origin_fh[i].lname.len = strlen(r->origin_hdrs[i].lname);
+        r->origin_fh[i].key.data = r->origin_hdrs[i].key;
+        r->origin_fh[i].key.len = strlen(r->origin_hdrs[i].key);
+        r->origin_fh[i].value.data = r->origin_hdrs[i].value;
+        r->origin_fh[i].value.len = strlen(r->origin_hdrs[i].value);
+    }
+
+    o->headers = r->origin_fh;
+    o->nheaders = r->norigin_hdrs;
+    return FAAS_OK;
+}
+
+
+static int
+th_set_origin(void *req, faas_origin_t *o)
+{
+    size_t     i;
+    th_req_t  *r = req;
+
+    r->origin_set++;
+    snprintf(r->origin_protocol, sizeof(r->origin_protocol), "%.*s",
+             (int) o->protocol.len, o->protocol.data);
+    snprintf(r->origin_domain, sizeof(r->origin_domain), "%.*s",
+             (int) o->domain.len, o->domain.data);
+    snprintf(r->origin_path, sizeof(r->origin_path), "%.*s",
+             (int) o->path.len, o->path.data);
+    r->origin_port = o->port;
+    r->origin_read_timeout = o->read_timeout;
+    r->origin_keepalive_timeout = o->keepalive_timeout;
+    r->origin_ssl = o->ssl_protocols;
+    r->norigin_hdrs = 0;
+
+    for (i = 0; i < o->nheaders && i < 4; i++) {
+        th_header_t  *h = &r->origin_hdrs[r->norigin_hdrs++];
+
+        snprintf(h->lname, sizeof(h->lname), "%.*s",
+                 (int) o->headers[i].lname.len, o->headers[i].lname.data);
+        snprintf(h->key, sizeof(h->key), "%.*s",
+                 (int) o->headers[i].key.len, o->headers[i].key.data);
+        snprintf(h->value, sizeof(h->value), "%.*s",
+                 (int) o->headers[i].value.len, o->headers[i].value.data);
+    }
+
+    return FAAS_OK;
+}
+
+
+/* a custom origin as faas_origin https://example.org would give */
+
+static inline void
+th_origin_init(th_req_t *r, const char *domain)
+{
+    r->origin_on = 1;
+    strcpy(r->origin_protocol, "https");
+    snprintf(r->origin_domain, sizeof(r->origin_domain), "%s", domain);
+    r->origin_path[0] = '\0';
+    r->origin_port = 443;
+    r->origin_read_timeout = 30;
+    r->origin_keepalive_timeout = 5;
+    r->origin_ssl = FAAS_SSL_TLSV1_2;
+}
+
+
 static const faas_host_t  th_host = {
-    th_get, th_headers, th_set, th_set_header, th_respond, th_log, th_geo
+    th_get, th_headers, th_set, th_set_header, th_respond, th_log, th_geo,
+    th_body, th_set_body, th_origin, th_set_origin
 };
 
 

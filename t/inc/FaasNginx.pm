@@ -45,6 +45,11 @@ sub new {
         $ports{$1} //= free_port(); "listen 127.0.0.1:$ports{$1}"
     }ge;
     $conf =~ s{127\.0\.0\.1:(\d+)}{"127.0.0.1:" . ($ports{$1} // $1)}ge;
+
+    # unix sockets (absolute paths: nginx does not resolve them against
+    # the prefix) move into the prefix's logs/ too
+    $conf =~ s{unix:/(?:[^\s;:]*/)?([^/\s;:]+)}{unix:$prefix/logs/$1}g;
+
     $self->{ports} = \%ports;
     $self->{conf_file} = "$prefix/conf/" . ($self->{name} || 'nginx.conf');
     $self->write_conf($conf);
@@ -115,7 +120,8 @@ sub reload {
 
 sub stop {
     my ($self) = @_;
-    $self->nginx('-s', 'quit');
+    my $pid = $self->pid;
+    $self->nginx('-s', 'quit') == 0 or kill 'QUIT', $pid // ();
     for (1 .. 100) {
         last unless -f "$self->{prefix}/logs/nginx.pid";
         select(undef, undef, undef, 0.1);
