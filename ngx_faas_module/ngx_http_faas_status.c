@@ -329,6 +329,7 @@ static u_char *
 ngx_http_faas_status_prometheus(ngx_http_request_t *r, u_char *p,
     ngx_http_faas_stats_t *stats)
 {
+    size_t                      used;
     ngx_uint_t                  i, k, n;
     ngx_atomic_uint_t           cum;
     ngx_http_faas_fn_stats_t   *fs;
@@ -421,6 +422,13 @@ ngx_http_faas_status_prometheus(ngx_http_request_t *r, u_char *p,
         p = ngx_sprintf(p, "\"} %uA\n", ngx_http_faas_memory(stats, i));
     }
 
+    if (fmcf->store && faas_store_used_bytes(fmcf->store, &used) == 0) {
+        p = ngx_sprintf(p, "# HELP faas_state_used_bytes Pages in use in "
+                        "the faas_state map.\n"
+                        "# TYPE faas_state_used_bytes gauge\n"
+                        "faas_state_used_bytes %uz\n", used);
+    }
+
     return p;
 }
 
@@ -429,6 +437,7 @@ static u_char *
 ngx_http_faas_status_json(ngx_http_request_t *r, u_char *p,
     ngx_http_faas_stats_t *stats)
 {
+    size_t                      used;
     ngx_uint_t                  i, k, n, sep;
     ngx_atomic_uint_t           count;
     ngx_http_faas_fn_stats_t   *fs;
@@ -476,5 +485,11 @@ ngx_http_faas_status_json(ngx_http_request_t *r, u_char *p,
                         ngx_http_faas_memory(stats, i));
     }
 
-    return ngx_sprintf(p, "}}\n");
+    p = ngx_sprintf(p, "}");
+
+    if (fmcf->store && faas_store_used_bytes(fmcf->store, &used) == 0) {
+        p = ngx_sprintf(p, ",\"state_used_bytes\":%uz", used);
+    }
+
+    return ngx_sprintf(p, "}\n");
 }

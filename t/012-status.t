@@ -76,3 +76,22 @@ GET /ok
 ^id=[0-9a-f]{32}$
 --- error_log eval
 qr/request_id=[0-9a-f]{32}: in the function/
+
+
+
+=== TEST 4: the state map's use
+--- http_config
+faas_state state size=1m;
+faas_function count html/count.lua;
+--- config
+location /count { faas_viewer_request count; return 200 "counted\n"; }
+location = /metrics { faas_status; }
+--- user_files
+>>> count.lua
+return function(event) faas.kv.incr("hits") end
+--- request eval
+["GET /count", "GET /metrics"]
+--- response_body_like eval
+["counted", qr/\nfaas_state_used_bytes [1-9]\d+\n/]
+--- no_error_log
+[error]
