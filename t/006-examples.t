@@ -19,7 +19,8 @@ sub example {
     open my $in, '<', "$FaasNginx::Top/conf-examples/$name" or die $!;
     my $conf = do { local $/; <$in> };
     my $nginx = FaasNginx->new(name => $name, conf => $conf, links => {
-        functions => "$FaasNginx::Top/conf-examples/functions" });
+        functions => "$FaasNginx::Top/conf-examples/functions",
+        geoip => "$FaasNginx::Top/tests/data/geoip" });
     is($nginx->start, 0, "$name starts")
         or diag(`cat $nginx->{prefix}/logs/error.log`);
     return $nginx;
@@ -31,14 +32,14 @@ my $http = HTTP::Tiny->new(max_redirect => 0);
 
 my $res = $http->get("$edge/");
 is($res->{status}, 200, 'demo: the origin answers through the edge');
-like($res->{content}, qr/^origin: GET \/ variant=[ab]$/m, 'demo: a variant');
+like($res->{content}, qr/^origin: GET \/ variant=[ab] /m, 'demo: a variant');
 is($res->{headers}{'x-frame-options'}, 'DENY', 'demo: security headers');
 like($res->{headers}{'strict-transport-security'}, qr/max-age=63072000/,
      'demo: HSTS');
 ok(!exists $res->{headers}{server}, 'demo: Server removed');
 
 $res = $http->get("$edge/", { headers => { Cookie => 'ab=b' } });
-like($res->{content}, qr/variant=b$/m, 'demo: the variant from the cookie');
+like($res->{content}, qr/variant=b /m, 'demo: the variant from the cookie');
 
 $res = $http->get("$edge/old/page?x=1");
 is($res->{status}, 301, 'demo: redirect status');
@@ -67,6 +68,34 @@ like($res->{content}, qr/^visit 3 in total, 2 by ann \(last one \d+ s ago\)/,
      'demo: the state is kept between requests');
 ok(-f "$nginx->{prefix}/state/data.mdb",
    'demo: faas_state made its directory under the prefix');
+
+$res = $http->get("$edge/geo/store",
+                  { headers => { 'X-Forwarded-For' => '81.2.69.142' } });
+is($res->{status}, 302, 'demo: a geo redirect');
+like($res->{headers}{location}, qr{^http://127\.0\.0\.1:\d+/geo/gb/store$},
+     'demo: to the country path');
+
+$res = $http->get("$edge/geo/gb/store",
+                  { headers => { 'X-Forwarded-For' => '81.2.69.142' } });
+like($res->{content}, qr{^origin: GET /geo/gb/store .*country=GB },
+     'demo: the origin gets CloudFront-Viewer-Country');
+
+$res = $http->get("$edge/geo/store",
+                  { headers => { 'X-Forwarded-For' => '10.1.2.3' } });
+like($res->{content}, qr{^origin: GET /geo/store }, 'demo: unknown viewers');
+
+$res = $http->get("$edge/private/report");
+is($res->{status}, 401, 'demo: no token, no entry');
+
+my ($token) = `cat $FaasNginx::Top/tools/demo` =~ /^\s*token=(\S+)$/m;
+$res = $http->get("$edge/private/report",
+                  { headers => { Authorization => "Bearer $token" } });
+like($res->{content}, qr{^origin: GET /private/report .*user=demo-user$}m,
+     'demo: the token of tools/demo passes the JWT check');
+
+$res = $http->get("$edge/faas/metrics");
+like($res->{content}, qr/^faas_invocations_total\{function="visits",event="viewer-request"\} 3$/m,
+     'demo: the metrics page');
 
 $nginx->stop;
 is(scalar(my @e = $nginx->errors), 0, 'demo: no errors in the log')
