@@ -28,8 +28,10 @@ UNIT_BINS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -std=gnu99 -g -O1 -Wall -Wextra -Werror -I. \
                -I/usr/include/luajit-2.1 $(EXTRA_CFLAGS)
 UNIT_LIBS   := -lluajit-5.1 -llmdb -lmaxminddb -lcjson -lcrypto -lm
+RUN_SRCS    := $(wildcard tools/faas-run/*.c)
+RUN_HDRS    := $(wildcard tools/faas-run/*.h)
 
-.PHONY: deps build unit style tnginx test demo run stop clean bench
+.PHONY: deps build unit style tnginx test demo run stop clean bench runner
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -50,12 +52,21 @@ $(NGX_DIR)/objs/Makefile: config
 	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
 	    || { tail -20 $(BUILD)/configure.log; exit 1; }
 
-build: $(NGX_DIR)/objs/Makefile
+build: $(NGX_DIR)/objs/Makefile $(BUILD)/faas-run
 	$(MAKE) -s -C $(NGX_DIR) -f objs/Makefile -j$(JOBS) modules
 
 $(BUILD)/tests/%: tests/%.c tests/faas_test.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
+
+# faas-run, the local runner (docs/faas-run.md)
+$(BUILD)/faas-run: $(RUN_SRCS) $(RUN_HDRS) $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(RUN_SRCS) $(LIB_SRCS) $(UNIT_LIBS)
+
+# its own tests, and the example functions' cases through --test
+runner: $(BUILD)/faas-run
+	FAAS_RUN=$(BUILD)/faas-run prove tests/faas-run/faas-run.t
 
 $(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
@@ -77,7 +88,7 @@ tnginx: build
 
 test: deps
 	$(MAKE) build
-	$(MAKE) style unit
+	$(MAKE) style unit runner
 	$(MAKE) tnginx
 
 demo: deps
