@@ -19,7 +19,8 @@ DEB_PACKAGES := nginx nginx-dev libluajit2-5.1-dev libmaxminddb-dev \
     mmdb-bin liblmdb-dev lmdb-utils libssl-dev libcjson-dev pkg-config \
     gcc make perl libtest-base-perl libspiffy-perl libtext-diff-perl \
     libtest-longstring-perl libwww-perl libhttp-message-perl liburi-perl \
-    libipc-run-perl liblist-moreutils-perl curl valgrind
+    libipc-run-perl liblist-moreutils-perl curl valgrind \
+    wrk gnuplot-nox
 
 LIB_SRCS    := $(wildcard scripting/*.c cache/*.c geo/*.c)
 LIB_HDRS    := $(wildcard scripting/*.h cache/*.h geo/*.h)
@@ -31,7 +32,7 @@ UNIT_LIBS   := -lluajit-5.1 -llmdb -lmaxminddb -lcjson -lcrypto -lm
 RUN_SRCS    := $(wildcard tools/faas-run/*.c)
 RUN_HDRS    := $(wildcard tools/faas-run/*.h)
 
-.PHONY: deps build unit style tnginx test demo run stop clean bench runner
+.PHONY: deps build unit style tnginx test demo run stop clean bench runner bench-suite
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -111,6 +112,12 @@ bench: build $(BUILD)/bench/faas_bench
 	@echo "faas geo lookup: $$(bench/callgrind-ipr \
 	    'faas_viewer_request geo; return 200 "ok";' \
 	    'faas_function geo functions/geo.lua; faas_geoip $(CURDIR)/tests/data/geoip/GeoIP2-City-Test.mmdb;') instructions/request"
+
+# issue 9: every contender (plain nginx, ngx_faas, ngx_lua, njs) x workload,
+# instructions/request (callgrind) and req/s (wrk); the table and chart of
+# docs/performance.md (bench/out/, docs/performance.png)
+bench-suite: build
+	bench/run
 
 clean:
 	rm -rf $(BUILD) t/servroot*
