@@ -82,8 +82,9 @@ static int faas_context_remaining(lua_State *L);
 static void faas_headers_load(lua_State *L, faas_state_t *st,
     faas_msg_e msg);
 static int faas_headers_add(void *arg, faas_header_t *h);
-static int faas_headers_same(lua_State *L, int list, const char *sig,
-    size_t siglen, faas_str_t *lname);
+typedef struct faas_host_headers_s  faas_host_headers_t;
+static int faas_headers_same(lua_State *L, int keys, int list,
+    faas_host_headers_t *hh, faas_str_t *lname);
 static void faas_headers_diff(lua_State *L, faas_state_t *st,
     faas_msg_e msg, int t, faas_writeback_t *wb);
 static void faas_request_result(lua_State *L, faas_state_t *st, int t);
@@ -148,10 +149,6 @@ faas_event_open(lua_State *L, faas_state_t *st)
 
     faas_event_keys(L, st);
 
-    lua_pushboolean(L, 0);
-    st->refs[FAAS_REF_ORIG_REQUEST] = faas_ref_new(L);
-    lua_pushboolean(L, 0);
-    st->refs[FAAS_REF_ORIG_RESPONSE] = faas_ref_new(L);
 
     /*
      * config and context: read-only, ids looked up only when read; the
@@ -206,13 +203,15 @@ enum {
     FAAS_K_EVENT_TYPE,
     FAAS_K_COLD_START,
     FAAS_K_INVOCATION,
+    FAAS_K_KEY,
+    FAAS_K_VALUE,
     FAAS_K_EVENTS               /* + faas_event_e: the event names */
 };
 
 
 static const char  *faas_keys[] = {
     "request", "response", "config", "cf", "Records", "eventType",
-    "event_type", "cold_start", "invocation"
+    "event_type", "cold_start", "invocation", "key", "value"
 };
 
 
@@ -258,11 +257,6 @@ faas_event_push(faas_state_t *st)
 
     L = st->L;
     call = st->call;
-
-    lua_pushboolean(L, 0);
-    lua_rawseti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_ORIG_REQUEST]);
-    lua_pushboolean(L, 0);
-    lua_rawseti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_ORIG_RESPONSE]);
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
@@ -466,32 +460,31 @@ faas_msg_index(lua_State *L)
 typedef struct {
     lua_State                 *L;
     int                        t;
+    int                        keys;
 } faas_headers_ctx_t;
 
 
 /*
- * Pushes the headers table of msg and keeps aside, per name, a signature
- * of the original values: "keylen key valuelen value ..." in one string.
+ * Pushes the headers table of msg: lowercase name -> list of {key, value}.
+ * Nothing else is kept: on return the table is compared with the host's
+ * headers as they are then (faas_headers_diff).
  */
 
 static void
 faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
 {
-    int                  h, o, i;
-    uint32_t             len;
-    const char          *s;
-    size_t               slen;
-    luaL_Buffer          b;
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
 
     call = st->call;
 
+    faas_rawget_ref(L, st, FAAS_REF_KEYS);
+    ctx.keys = lua_gettop(L);
+
     lua_newtable(L);
-    h = lua_gettop(L);
 
     ctx.L = L;
-    ctx.t = h;
+    ctx.t = lua_gettop(L);
 
     if (call->host->headers(call->req, msg, faas_headers_add, &ctx)
         != FAAS_OK)
@@ -500,45 +493,7 @@ faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
                    msg == FAAS_MSG_REQUEST ? "request" : "response");
     }
 
-    lua_newtable(L);
-    o = lua_gettop(L);
-
-    lua_pushnil(L);
-
-    while (lua_next(L, h)) {
-        luaL_buffinit(L, &b);
-
-        for (i = 1; /* void */ ; i++) {
-            lua_rawgeti(L, -1, i);
-            if (lua_isnil(L, -1)) {
-                lua_pop(L, 1);
-                break;
-            }
-
-            lua_getfield(L, -1, "key");
-            s = lua_tolstring(L, -1, &slen);
-            len = (uint32_t) slen;
-            luaL_addlstring(&b, (char *) &len, sizeof(len));
-            luaL_addlstring(&b, s, slen);
-            lua_pop(L, 1);
-
-            lua_getfield(L, -1, "value");
-            s = lua_tolstring(L, -1, &slen);
-            len = (uint32_t) slen;
-            luaL_addlstring(&b, (char *) &len, sizeof(len));
-            luaL_addlstring(&b, s, slen);
-            lua_pop(L, 2);
-        }
-
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        luaL_pushresult(&b);
-        lua_rawset(L, o);
-    }
-
-    lua_rawseti(L, LUA_REGISTRYINDEX,
-                st->refs[msg == FAAS_MSG_REQUEST ? FAAS_REF_ORIG_REQUEST
-                                                 : FAAS_REF_ORIG_RESPONSE]);
+    lua_remove(L, ctx.keys);
 }
 
 
@@ -567,10 +522,12 @@ faas_headers_add(void *arg, faas_header_t *hdr)
     n = (int) lua_objlen(L, -1);
 
     lua_createtable(L, 0, 2);
+    lua_rawgeti(L, ctx->keys, FAAS_K_KEY);
     lua_pushlstring(L, hdr->key.data, hdr->key.len);
-    lua_setfield(L, -2, "key");
+    lua_rawset(L, -3);
+    lua_rawgeti(L, ctx->keys, FAAS_K_VALUE);
     lua_pushlstring(L, hdr->value.data, hdr->value.len);
-    lua_setfield(L, -2, "value");
+    lua_rawset(L, -3);
     lua_rawseti(L, -2, n + 1);
 
     lua_pop(L, 2);
@@ -591,64 +548,110 @@ faas_rawfield(lua_State *L, int idx, const char *k)
 }
 
 
-/* compares a list of {key, value} with its signature, reading raw */
+struct faas_host_headers_s {
+    faas_header_t             *h;
+    size_t                     n;
+    size_t                     cap;
+};
+
 
 static int
-faas_headers_same(lua_State *L, int list, const char *sig, size_t siglen,
+faas_host_headers_add(void *arg, faas_header_t *hdr)
+{
+    faas_host_headers_t  *hh;
+
+    hh = arg;
+
+    if (hh->h && hh->n < hh->cap) {
+        hh->h[hh->n] = *hdr;
+    }
+
+    hh->n++;
+
+    return FAAS_OK;
+}
+
+
+static int
+faas_str_same(faas_str_t *a, const char *s, size_t len)
+{
+    return a->len == len && memcmp(a->data, s, len) == 0;
+}
+
+
+/*
+ * Whether the list of {key, value} at index list equals the host's headers
+ * named lname, in order; reads raw.  A missing key stands for lname.
+ */
+
+static int
+faas_headers_same(lua_State *L, int keys, int list, faas_host_headers_t *hh,
     faas_str_t *lname)
 {
-    int          i, k;
-    size_t       off, len;
-    uint32_t     n;
+    int          i, same;
+    size_t       j, len;
     const char  *s;
 
-    off = 0;
+    j = 0;
 
     for (i = 1; /* void */ ; i++) {
         lua_rawgeti(L, list, i);
 
         if (lua_isnil(L, -1)) {
             lua_pop(L, 1);
-            return off == siglen;
+            break;
         }
 
-        if (lua_type(L, -1) != LUA_TTABLE) {
+        while (j < hh->n && !faas_str_same(&hh->h[j].lname, lname->data,
+                                           lname->len))
+        {
+            j++;
+        }
+
+        if (lua_type(L, -1) != LUA_TTABLE || j == hh->n) {
             lua_pop(L, 1);
             return 0;
         }
 
-        for (k = 0; k < 2; k++) {
-            if (faas_rawfield(L, -1, k ? "value" : "key") == LUA_TSTRING) {
-                s = lua_tolstring(L, -1, &len);
+        lua_rawgeti(L, keys, FAAS_K_KEY);
+        lua_rawget(L, -2);
 
-            } else if (k == 0) {
-                s = lname->data;
-                len = lname->len;
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            s = lua_tolstring(L, -1, &len);
+            same = faas_str_same(&hh->h[j].key, s, len);
 
-            } else {
-                lua_pop(L, 2);
-                return 0;
-            }
-
-            if (siglen - off < sizeof(n)) {
-                lua_pop(L, 2);
-                return 0;
-            }
-
-            memcpy(&n, sig + off, sizeof(n));
-            off += sizeof(n);
-
-            if (n != len || siglen - off < n || memcmp(sig + off, s, n)) {
-                lua_pop(L, 2);
-                return 0;
-            }
-
-            off += n;
-            lua_pop(L, 1);
+        } else {
+            same = lua_isnil(L, -1)
+                   && faas_str_same(&hh->h[j].key, lname->data, lname->len);
         }
 
         lua_pop(L, 1);
+
+        lua_rawgeti(L, keys, FAAS_K_VALUE);
+        lua_rawget(L, -2);
+
+        s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len)
+                                           : NULL;
+        same = same && s && faas_str_same(&hh->h[j].value, s, len);
+
+        lua_pop(L, 2);
+
+        if (!same) {
+            return 0;
+        }
+
+        j++;
     }
+
+    /* no more of the host's headers of that name */
+
+    for ( /* void */ ; j < hh->n; j++) {
+        if (faas_str_same(&hh->h[j].lname, lname->data, lname->len)) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -787,33 +790,52 @@ faas_headers_forbidden(lua_State *L, faas_state_t *st, faas_msg_e msg,
 
 /*
  * Collects into wb the header names of the table at t whose values differ
- * from the originals of msg, and the original names t no longer has.
+ * from the host's headers of msg as they are now, and the host's names t
+ * no longer has.  Comparing with the host (not with a copy kept at load
+ * time) costs nothing while loading, and in a sequence the host already
+ * holds what the previous function wrote.
  */
 
 static void
 faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_writeback_t *wb)
 {
-    int           o, ref;
-    size_t        nnames, nentries, n, siglen;
-    const char   *sig;
-    faas_str_t    lname;
+    int                   keys;
+    size_t                nnames, nentries, n, j, k;
+    faas_str_t            lname;
+    faas_call_t          *call;
+    faas_host_headers_t   hh;
 
-    ref = st->refs[msg == FAAS_MSG_REQUEST ? FAAS_REF_ORIG_REQUEST
-                                           : FAAS_REF_ORIG_RESPONSE];
+    call = st->call;
 
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    faas_rawget_ref(L, st, FAAS_REF_KEYS);
+    keys = lua_gettop(L);
 
-    if (lua_type(L, -1) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        faas_headers_load(L, st, msg);
-        lua_pop(L, 1);
-        lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    /* the host's headers: counted, then copied (their strings are stable) */
+
+    hh.h = NULL;
+    hh.n = 0;
+    hh.cap = 0;
+
+    if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
+        != FAAS_OK)
+    {
+        luaL_error(L, "cannot read the %s headers",
+                   msg == FAAS_MSG_REQUEST ? "request" : "response");
     }
 
-    o = lua_gettop(L);
+    hh.cap = hh.n;
+    hh.h = lua_newuserdata(L, hh.cap * sizeof(faas_header_t) + 1);
+    hh.n = 0;
 
-    nnames = 0;
+    if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
+        != FAAS_OK || hh.n != hh.cap)
+    {
+        luaL_error(L, "cannot read the %s headers",
+                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+    }
+
+    nnames = hh.n;
     nentries = 0;
 
     lua_pushnil(L);
@@ -825,19 +847,13 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         lua_pop(L, 1);
     }
 
-    lua_pushnil(L);
-    while (lua_next(L, o)) {
-        nnames++;
-        lua_pop(L, 1);
-    }
-
     wb->ops = lua_newuserdata(L, nnames * sizeof(faas_header_op_t)
                                  + nentries * sizeof(faas_header_t) + 1);
     wb->hdrs = (faas_header_t *) (wb->ops + nnames);
     wb->nops = 0;
     wb->nhdrs = 0;
 
-    /* the userdata stays on the stack until the result is applied */
+    /* both userdata stay on the stack until the result is applied */
 
     lua_pushnil(L);
     while (lua_next(L, t)) {
@@ -848,18 +864,12 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         lname.data = lua_tolstring(L, -2, &lname.len);
         faas_headers_check_name(L, &lname);
 
-        lua_pushvalue(L, -2);
-        lua_rawget(L, o);
-        sig = lua_tolstring(L, -1, &siglen);
-
-        if (sig && lua_type(L, -2) == LUA_TTABLE
-            && faas_headers_same(L, lua_gettop(L) - 1, sig, siglen, &lname))
+        if (lua_type(L, -1) == LUA_TTABLE
+            && faas_headers_same(L, keys, lua_gettop(L), &hh, &lname))
         {
-            lua_pop(L, 2);
+            lua_pop(L, 1);
             continue;
         }
-
-        lua_pop(L, 1);
 
         faas_headers_forbidden(L, st, msg, &lname);
 
@@ -881,14 +891,26 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         lua_pop(L, 1);
     }
 
-    lua_pushnil(L);
-    while (lua_next(L, o)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
+    /* the host's names the table no longer has: removed */
+
+    for (j = 0; j < hh.n; j++) {
+        for (k = 0; k < j; k++) {
+            if (faas_str_same(&hh.h[k].lname, hh.h[j].lname.data,
+                              hh.h[j].lname.len))
+            {
+                break;
+            }
+        }
+
+        if (k < j) {
+            continue;
+        }
+
+        lua_pushlstring(L, hh.h[j].lname.data, hh.h[j].lname.len);
         lua_rawget(L, t);
 
         if (lua_isnil(L, -1)) {
-            lname.data = lua_tolstring(L, -2, &lname.len);
+            lname = hh.h[j].lname;
             faas_headers_forbidden(L, st, msg, &lname);
 
             wb->ops[wb->nops].lname = lname;

@@ -135,7 +135,10 @@ typedef struct {
     /* a request or response field; FAAS_ERROR if the host has none */
     int   (*get)(void *req, faas_field_e field, faas_str_t *value);
 
-    /* calls cb for every header of the message in order */
+    /*
+     * calls cb for every header of the message in order; the strings
+     * stay valid until the host's headers are next written
+     */
     int   (*headers)(void *req, faas_msg_e msg, faas_header_pt cb,
                      void *arg);
 

@@ -63,8 +63,6 @@ enum {
     FAAS_REF_CONTEXT,
     FAAS_REF_MSG_MT,            /* metatable of lazy request/response */
     FAAS_REF_KEYS,              /* interned keys, see faas_event.c */
-    FAAS_REF_ORIG_REQUEST,      /* original headers, see faas_event.c */
-    FAAS_REF_ORIG_RESPONSE,
     FAAS_REF_MAX
 };
 
