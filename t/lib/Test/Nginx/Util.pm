@@ -81,11 +81,23 @@ our ($ServRoot, $ServerRoot, $LogDir, $ErrLogFile, $AccLogFile, $HtmlDir,
 our ($ErrLogPos, $AccLogPos, $PendingStartupLines);
 our $NginxRunning;
 
-srand($$ ^ int(time() * 1000));
+# Ports are drawn from /dev/urandom, below Linux's ephemeral range
+# (32768-60999) so that no outgoing connection holds one: files that
+# prove -j starts in the same second must not draw the same port, which
+# rand() seeded from the pid and the time did.
+sub rand_port () {
+    my $bytes;
+
+    open my $fh, '<:raw', '/dev/urandom' or return 1988 + int(rand 30000);
+    read $fh, $bytes, 4;
+    close $fh;
+
+    return 1988 + unpack('N', $bytes) % (32768 - 1988);
+}
 
 sub gen_rand_port () {
     for (1 .. 1000) {
-        my $port = int(rand 63547) + 1988;
+        my $port = rand_port();
         my $sock = IO::Socket::INET->new(
             LocalAddr => $ServerAddr,
             LocalPort => $port,
