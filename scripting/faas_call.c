@@ -21,6 +21,7 @@ faas_call(faas_call_t *call)
 
     call->fail = FAAS_FAIL_NONE;
     call->cold_start = 0;
+    call->recycled = 0;
 
     st = faas_state_get(call->fn, call);
     if (st == NULL) {
@@ -35,7 +36,9 @@ faas_call(faas_call_t *call)
 
     if (rc == 0) {
         st->call = NULL;
-        return st->rc;
+        rc = st->rc;
+        (void) faas_state_recycle(st, call);
+        return rc;
     }
 
     if (call->fail == FAAS_FAIL_NONE) {
@@ -51,6 +54,9 @@ faas_call(faas_call_t *call)
 
     if (call->fail == FAAS_FAIL_TIMEOUT || call->fail == FAAS_FAIL_MEMORY) {
         faas_state_close(st);
+
+    } else {
+        (void) faas_state_recycle(st, call);
     }
 
     return FAAS_ERROR;
@@ -86,6 +92,11 @@ faas_call_run(lua_State *L)
 
     faas_limits_arm(st, 1);
     status = lua_resume(co, 2);
+
+    /* the handler is done: checking its result is not timed (the
+       allocator's clock check, faas_limits.c) */
+
+    st->deadline = UINT64_MAX;
 
     if (status != 0) {
         luaL_unref(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_THREAD]);

@@ -70,6 +70,8 @@ faas_function_create(faas_function_conf_t *conf, char *err, size_t errlen)
     fn->memory = conf->memory;
     fn->timeout = conf->timeout;
     fn->instructions = conf->instructions;
+    fn->max_invocations = conf->max_invocations;
+    fn->memory_high = conf->memory_high;
     fn->jit = conf->jit;
 
     if (faas_function_read(fn, err, errlen) != FAAS_OK

@@ -1,6 +1,6 @@
 /*
- * table.sort and table.insert for handlers: C loops that check the
- * limits.
+ * table.sort, table.insert, table.concat and table.maxn for handlers:
+ * C loops that check the limits.
  *
  * LuaJIT's table.sort is a quicksort in C.  With the default order it
  * never returns to the VM, so the count hook cannot stop it, and an
@@ -19,8 +19,14 @@
  * runs from #t + 1 down to pos, whatever pos is: table.insert({}, -1e9,
  * 1) takes seconds, and pos = 2^31 (which LuaJIT wraps to -2^31) twenty
  * seconds, with no hook.  Ours is the same loop with a check every
- * FAAS_HOOK_INTERVAL moves.  (table.move is Lua code inside LuaJIT, so
- * the hook already stops it.)
+ * FAAS_HOOK_INTERVAL moves.  (table.move and table.remove are Lua code
+ * inside LuaJIT, so the hook already stops them.)
+ *
+ * table.concat and table.maxn walk a whole table in one call without
+ * allocating (a table of a million empty strings, or of hash keys), so
+ * neither the hook nor the allocator's clock check sees them: a loop of
+ * such calls ran hundreds of milliseconds between two checks.  Ours
+ * check every FAAS_HOOK_INTERVAL elements.
  */
 
 #include <limits.h>
@@ -37,6 +43,8 @@ typedef struct {
 
 static int faas_table_sort(lua_State *L);
 static int faas_table_insert(lua_State *L);
+static int faas_table_concat(lua_State *L);
+static int faas_table_maxn(lua_State *L);
 static void faas_table_geti(lua_State *L, lua_Integer i);
 static void faas_table_seti(lua_State *L, lua_Integer i);
 static void faas_sort_sift(faas_sort_t *s, size_t i, size_t n);
@@ -52,6 +60,10 @@ faas_lib_table_open(lua_State *L)
     lua_setfield(L, -2, "sort");
     lua_pushcfunction(L, faas_table_insert);
     lua_setfield(L, -2, "insert");
+    lua_pushcfunction(L, faas_table_concat);
+    lua_setfield(L, -2, "concat");
+    lua_pushcfunction(L, faas_table_maxn);
+    lua_setfield(L, -2, "maxn");
 }
 
 
@@ -240,6 +252,92 @@ faas_table_insert(lua_State *L)
     faas_table_seti(L, pos);
 
     return 0;
+}
+
+
+/* table.concat(t [, sep [, i [, j]]]): strings and numbers, raw */
+
+static int
+faas_table_concat(lua_State *L)
+{
+    int          left;
+    size_t       lsep;
+    const char  *sep;
+    lua_Integer  i, j;
+    luaL_Buffer  b;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sep = luaL_optlstring(L, 2, "", &lsep);
+    i = luaL_optinteger(L, 3, 1);
+    j = lua_isnoneornil(L, 4) ? (lua_Integer) lua_objlen(L, 1)
+                              : luaL_checkinteger(L, 4);
+
+    luaL_buffinit(L, &b);
+    left = FAAS_HOOK_INTERVAL;
+
+    for ( /* void */ ; i <= j; i++) {
+        if (--left == 0) {
+            left = FAAS_HOOK_INTERVAL;
+            faas_limits_check(L);
+        }
+
+        faas_table_geti(L, i);
+
+        if (!lua_isstring(L, -1)) {
+            return luaL_error(L, "invalid value (%s) at index %d in table "
+                              "for 'concat'", luaL_typename(L, -1), (int) i);
+        }
+
+        luaL_addvalue(&b);
+
+        if (i == j) {
+            break;
+        }
+
+        luaL_addlstring(&b, sep, lsep);
+    }
+
+    luaL_pushresult(&b);
+
+    return 1;
+}
+
+
+/* table.maxn(t): the largest positive number among the keys, or 0 */
+
+static int
+faas_table_maxn(lua_State *L)
+{
+    int         left;
+    lua_Number  max, k;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+
+    max = 0;
+    left = FAAS_HOOK_INTERVAL;
+
+    lua_pushnil(L);
+
+    while (lua_next(L, 1)) {
+        if (--left == 0) {
+            left = FAAS_HOOK_INTERVAL;
+            faas_limits_check(L);
+        }
+
+        lua_pop(L, 1);
+
+        if (lua_type(L, -1) == LUA_TNUMBER) {
+            k = lua_tonumber(L, -1);
+
+            if (k > max) {
+                max = k;
+            }
+        }
+    }
+
+    lua_pushnumber(L, max);
+
+    return 1;
 }
 
 

@@ -14,6 +14,13 @@
 #include "faas_state.h"
 
 
+/* bytes a state may use past its cap once it has been killed for it */
+#define FAAS_MEMORY_RESERVE  (16 * 1024)
+
+/* bytes allocated between two looks at the clock by the allocator */
+#define FAAS_ALLOC_CHECK     (64 * 1024)
+
+
 static void faas_hook(lua_State *L, lua_Debug *ar);
 static void faas_limits_cstack_check(lua_State *L, faas_state_t *st);
 
@@ -32,7 +39,18 @@ faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
 
-    if (nsize > osize && st->used + (nsize - osize) > st->limit) {
+    /*
+     * After a memory kill, FAAS_MEMORY_RESERVE more bytes: the sticky
+     * error and its traceback are strings too, and without room for them
+     * LuaJIT would report a bare "not enough memory".  No Lua code runs
+     * after the kill, so only the error machinery can use the reserve.
+     */
+
+    if (nsize > osize
+        && st->used + (nsize - osize)
+           > st->limit + (st->kill == FAAS_FAIL_MEMORY ? FAAS_MEMORY_RESERVE
+                                                      : 0))
+    {
         st->oom = 1;
 
         /* like a timeout, running out of memory is final for the call */
@@ -55,6 +73,30 @@ faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
     if (st->used > st->peak) {
         st->peak = st->used;
+    }
+
+    /*
+     * The count hook counts instructions, but one instruction may cost
+     * a lot (s:upper() of a megabyte, a concatenation that copies it):
+     * every FAAS_ALLOC_CHECK bytes allocated, the allocator looks at the
+     * clock too, so an invocation that makes data goes no further than
+     * one such instruction past its deadline.  It cannot raise an error
+     * here; the sticky hook raises it at the next instruction.
+     */
+
+    if (nsize > osize) {
+        st->allocated += nsize - osize;
+
+        if (st->allocated >= FAAS_ALLOC_CHECK) {
+            st->allocated = 0;
+
+            if (st->hooked && st->kill == FAAS_FAIL_NONE
+                && faas_now_us() >= st->deadline)
+            {
+                st->kill = FAAS_FAIL_TIMEOUT;
+                faas_limits_sticky(st);
+            }
+        }
     }
 
     return p;

@@ -192,6 +192,12 @@ typedef struct {
     uint64_t                   timeout;     /* microseconds */
     uint64_t                   instructions; /* 0: no budget */
     int                        jit;
+
+    /* the warm state is recycled after this many invocations (0: never),
+       or when its memory stays above memory_high after a full garbage
+       collection (0: never) */
+    uint64_t                   max_invocations;
+    size_t                     memory_high;
     faas_str_t                *env;         /* key, value, key, value... */
     size_t                     nenv;
 } faas_function_conf_t;
@@ -214,6 +220,7 @@ typedef struct {
     /* out */
     faas_fail_e                fail;
     int                        cold_start;
+    int                        recycled;    /* state dropped after it */
 } faas_call_t;
 
 

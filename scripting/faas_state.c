@@ -22,6 +22,7 @@ static int faas_state_init(lua_State *L);
 static int faas_state_run_chunk(lua_State *L);
 static int faas_state_errfunc(lua_State *L);
 static int faas_state_panic(lua_State *L);
+static int faas_state_gc(lua_State *L);
 
 
 faas_state_t *
@@ -105,6 +106,58 @@ faas_state_close(faas_state_t *st)
 
     lua_close(st->L);
     free(st);
+}
+
+
+/*
+ * After an invocation that kept its state: the state is dropped after
+ * max_invocations, or when its memory is above memory_high even after a
+ * full collection (which runs only once the mark is passed, so a state
+ * that just makes garbage is collected, not dropped).  1: dropped.
+ */
+
+int
+faas_state_recycle(faas_state_t *st, faas_call_t *call)
+{
+    size_t            before;
+    faas_function_t  *fn;
+
+    fn = st->fn;
+
+    if (fn->max_invocations && st->invocations >= fn->max_invocations) {
+        faas_log(call, FAAS_LOG_INFO, "warm state recycled after %.0f "
+                 "invocations (max_invocations)", st->invocations);
+
+    } else if (fn->memory_high && st->used > fn->memory_high) {
+        before = st->used;
+
+        if (lua_cpcall(st->L, faas_state_gc, NULL) == 0
+            && st->used <= fn->memory_high)
+        {
+            return 0;
+        }
+
+        faas_log(call, FAAS_LOG_INFO, "warm state recycled: %zu bytes, "
+                 "%zu after a full collection, memory_high is %zu",
+                 before, st->used, fn->memory_high);
+
+    } else {
+        return 0;
+    }
+
+    call->recycled = 1;
+    faas_state_close(st);
+
+    return 1;
+}
+
+
+static int
+faas_state_gc(lua_State *L)
+{
+    lua_gc(L, LUA_GCCOLLECT, 0);
+
+    return 0;
 }
 
 

@@ -13,8 +13,14 @@
 #include "faas_runtime.h"
 
 
-/* VM instructions between two checks of the deadline */
-#define FAAS_HOOK_INTERVAL      1000
+/*
+ * VM instructions between two checks of the deadline (docs/security.md
+ * has the measurements behind the choice; bench/limits_bench.c can be
+ * built with another value through -DFAAS_HOOK_INTERVAL=N)
+ */
+#ifndef FAAS_HOOK_INTERVAL
+#define FAAS_HOOK_INTERVAL      250
+#endif
 
 /* the top-level code of a file gets this many times the handler timeout */
 #define FAAS_COLD_START_FACTOR  10
@@ -40,6 +46,8 @@ struct faas_function_s {
     size_t                     memory;
     uint64_t                   timeout;
     uint64_t                   instructions;
+    uint64_t                   max_invocations;
+    size_t                     memory_high;
     int                        jit;
     faas_str_t                *env;
     size_t                     nenv;
@@ -71,6 +79,7 @@ struct faas_state_s {
     /* the counting allocator: its ud is the state itself */
     size_t                     used;
     size_t                     peak;
+    size_t                     allocated;   /* since the last clock check */
     size_t                     limit;
     unsigned                   oom:1;
     unsigned                   hooked:1;
@@ -124,6 +133,7 @@ void faas_log_failure(faas_call_t *call, const char *msg);
 /* faas_state.c */
 faas_state_t *faas_state_get(faas_function_t *fn, faas_call_t *call);
 void faas_state_close(faas_state_t *st);
+int faas_state_recycle(faas_state_t *st, faas_call_t *call);
 faas_state_t *faas_state_from(lua_State *L);
 int faas_violation(lua_State *L, const char *fmt, ...);
 faas_fail_e faas_state_fail_class(faas_state_t *st, int status);

@@ -1,5 +1,5 @@
 /*
- * The pattern functions and table.sort of faas_lib_string.c and
+ * The pattern functions of faas_lib_string.c and the table functions of
  * faas_lib_table.c against LuaJIT's own: the same Lua driver runs in a
  * state with LuaJIT's string library and in one with ours, on a list of
  * tricky cases and on thousands of generated patterns and subjects, and
@@ -21,6 +21,9 @@ static lua_State     *our;      /* ours, under a faas_state_t */
 static faas_state_t   our_st;
 static int            ndiff;
 static int            nkind[3];     /* matched, no match, error */
+
+
+static void test_deep(void);
 
 
 /* runs in both states: op, subject, pattern, a, b -> one string */
@@ -73,6 +76,23 @@ static const char  driver[] =
     "    table.sort(keys)\n"
     "    for i, k in ipairs(keys) do keys[i] = k .. '=' .. t[k] end\n"
     "    return table.concat(keys, ',')\n"
+    "  end\n"
+    "  if op == 'concat' or op == 'maxn' then\n"
+    "    local cases = {\n"
+    "      { { 1, 2, 'x' }, ',' }, { { 1, {}, 3 } }, { { 1, true } },\n"
+    "      { {}, ',', 1, 0 }, { { 'a' }, ',', 1, 2 }, { { 'a', 'b' }, 5 },\n"
+    "      { { 1.5, 2^53, -0.0, 1/0, 0.1 } }, { { 'a', 'b', 'c' }, ',', 2 },\n"
+    "      { { 'a', 'b', 'c' }, ',', -1, 2 }, { { 'a' }, {} }, { 'x' },\n"
+    "      { { 'a', 'b' }, '--', 1, 1 }, { { 1, 2, [10] = 1, [2.5] = 1,\n"
+    "        x = 1, [-3] = 1 } }, { { [1.5] = 1 } }, { { [-1] = 1 } },\n"
+    "      { { 'a', nil, 'c' }, '', 1, 3 }, { { [0] = 'z', 'a' }, '', 0 },\n"
+    "    }\n"
+    "    local out = {}\n"
+    "    for i, c in ipairs(cases) do\n"
+    "      local n, r = pack(pcall(table[op], unpack(c, 1, 4)))\n"
+    "      out[i] = ser(n, r)\n"
+    "    end\n"
+    "    return table.concat(out, '|')\n"
     "  end\n"
     "  if op == 'sort' then\n"
     "    local t = {}\n"
@@ -222,9 +242,6 @@ setup(void)
     faas_lib_table_open(our);
     lua_pop(our, 2);
 }
-
-
-static void test_deep(void);
 
 
 static void
@@ -720,6 +737,12 @@ test_bombs(void)
     bomb("table.sort({ 1, 'a', 2 })", 20000, 0, "attempt to compare", 0);
     bomb("table.insert({}, -1e9, 1)", 20000, 0, "timeout of 20 ms exceeded",
          2000);
+    prepare = "T = {} for i = 1, 1000000 do T[i] = '' end";
+    bomb("while true do table.concat(T) end", 20000, 0,
+         "timeout of 20 ms exceeded", 2000);
+    prepare = "T = {} for i = 1, 300000 do T['k' .. i] = i end";
+    bomb("while true do table.maxn(T) end", 20000, 0,
+         "timeout of 20 ms exceeded", 2000);
     prepare = "T = {} for i = 1, 2000000 do T[i] = -i end";
     bomb("table.sort(T)",
          20000, 0, "timeout of 20 ms exceeded", 2000);
@@ -739,6 +762,8 @@ main(int argc, char **argv)
     test_generated(argc > 1 ? atoi(argv[1]) : 20000);
     test_sort();
     test_insert();
+    SAME("concat", "", "", NULL, NULL);
+    SAME("maxn", "", "", NULL, NULL);
 
     printf("# %d cases the same as LuaJIT: %d matched, %d did not, "
            "%d errors\n", nkind[0] + nkind[1] + nkind[2], nkind[0],
