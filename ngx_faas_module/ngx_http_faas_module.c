@@ -259,6 +259,29 @@ ngx_http_faas_function(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "max_invocations=", 16) == 0) {
+            n = ngx_atoi(value[i].data + 16, value[i].len - 16);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            fc.max_invocations = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "memory_high=", 12) == 0) {
+            s.data = value[i].data + 12;
+            s.len = value[i].len - 12;
+
+            size = ngx_parse_size(&s);
+            if (size <= 0) {
+                goto invalid;
+            }
+
+            fc.memory_high = size;
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "instructions=", 13) == 0) {
             n = ngx_atoi(value[i].data + 13, value[i].len - 13);
             if (n == NGX_ERROR || n == 0) {
@@ -305,6 +328,13 @@ ngx_http_faas_function(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         goto invalid;
+    }
+
+    if (fc.memory_high && fc.memory_high >= fc.memory) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"memory_high=\" must be below \"memory=\" in "
+                           "\"%V\" directive", &cmd->name);
+        return NGX_CONF_ERROR;
     }
 
     fc.env = env.elts;

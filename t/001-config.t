@@ -209,3 +209,41 @@ GET /t
 prod eu-west-1
 --- no_error_log
 [error]
+
+
+
+=== TEST 15: max_invocations recycles the warm state
+--- http_config
+faas_function counter html/counter.lua max_invocations=2;
+--- config
+location /t {
+    faas_viewer_request counter;
+    return 200 "unreached\n";
+}
+--- user_files
+>>> counter.lua
+local hits = 0
+return function(event, context)
+  hits = hits + 1
+  return { status = 200, body = hits .. " " .. tostring(context.cold_start) .. "\n" }
+end
+--- pipelined_requests eval
+["GET /t", "GET /t", "GET /t"]
+--- response_body eval
+["1 true\n", "2 false\n", "1 true\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: memory_high must be below memory
+--- http_config
+faas_function f html/a.lua memory=1m memory_high=2m;
+--- config
+location /t { return 200; }
+--- user_files
+>>> a.lua
+return function() end
+--- must_die
+--- error_log
+"memory_high=" must be below "memory=" in "faas_function" directive
