@@ -167,24 +167,13 @@ ngx_http_faas_geo_add_variables(ngx_conf_t *cf)
 ngx_int_t
 ngx_http_faas_geo_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
-
     /*
      * CloudFront adds its viewer headers for the origin side: here they
      * go in after access control, where origin events run.
      */
 
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_faas_geo_headers_handler;
-
-    return NGX_OK;
+    return ngx_http_faas_add_handler(cf, NGX_HTTP_PRECONTENT_PHASE,
+                                     ngx_http_faas_geo_headers_handler);
 }
 
 

@@ -579,3 +579,25 @@ ngx_http_faas_init(ngx_conf_t *cf)
 
     return ngx_http_faas_viewer_init(cf);
 }
+
+
+/* adds a phase handler; handlers of a phase run in reverse order */
+
+ngx_int_t
+ngx_http_faas_add_handler(ngx_conf_t *cf, ngx_http_phases phase,
+    ngx_http_handler_pt handler)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[phase].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = handler;
+
+    return NGX_OK;
+}

@@ -103,6 +103,10 @@ ngx_int_t ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     faas_event_e event, faas_call_t *call);
 ngx_int_t ngx_http_faas_fail_status(faas_call_t *call);
 ngx_int_t ngx_http_faas_viewer_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_faas_add_handler(ngx_conf_t *cf, ngx_http_phases phase,
+    ngx_http_handler_pt handler);
+ngx_int_t ngx_http_faas_last_buf(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_chain_t *out);
 ngx_int_t ngx_http_faas_set_request_headers(ngx_http_request_t *r,
     faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
 

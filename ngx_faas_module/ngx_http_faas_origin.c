@@ -39,19 +39,8 @@ static ngx_http_variable_t  ngx_http_faas_origin_vars[] = {
 ngx_int_t
 ngx_http_faas_origin_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_faas_origin_request;
-
-    return NGX_OK;
+    return ngx_http_faas_add_handler(cf, NGX_HTTP_PRECONTENT_PHASE,
+                                     ngx_http_faas_origin_request);
 }
 
 

@@ -25,9 +25,6 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 ngx_int_t
 ngx_http_faas_viewer_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
-
     /*
      * Handlers of a phase run in the reverse order of registration, and a
      * dynamic module's postconfiguration runs after the rewrite module's:
@@ -35,14 +32,12 @@ ngx_http_faas_viewer_init(ngx_conf_t *cf)
      * set, which then see what the function changed.
      */
 
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
-    if (h == NULL) {
+    if (ngx_http_faas_add_handler(cf, NGX_HTTP_REWRITE_PHASE,
+                                  ngx_http_faas_viewer_request)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
-
-    *h = ngx_http_faas_viewer_request;
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_faas_header_filter;
@@ -243,7 +238,6 @@ ngx_int_t
 ngx_http_faas_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
     ngx_int_t     rc;
-    ngx_buf_t    *b;
     ngx_chain_t   out;
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -265,19 +259,9 @@ ngx_http_faas_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
      * is then the new one).
      */
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
+    if (ngx_http_faas_last_buf(r, &ctx->body, &out) != NGX_OK) {
         return NGX_ERROR;
     }
-
-    b->pos = ctx->body.data;
-    b->last = ctx->body.data + ctx->body.len;
-    b->memory = ctx->body.len ? 1 : 0;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
 }
@@ -415,7 +399,6 @@ ngx_http_faas_replace_response(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_faas_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_buf_t            *b;
     ngx_chain_t          *cl, out;
     ngx_http_faas_ctx_t  *ctx;
 
@@ -436,21 +419,35 @@ ngx_http_faas_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx->body_sent = 1;
 
+    if (ngx_http_faas_last_buf(r, &ctx->body, &out) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_body_filter(r, &out);
+}
+
+
+/* out: the whole body as the last buffer (an empty one is a bare one) */
+
+ngx_int_t
+ngx_http_faas_last_buf(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_chain_t *out)
+{
+    ngx_buf_t  *b;
+
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
         return NGX_ERROR;
     }
 
-    /* an empty body (origin-response removed it) is a bare last buf */
-
-    b->pos = ctx->body.data;
-    b->last = ctx->body.data + ctx->body.len;
-    b->memory = ctx->body.len ? 1 : 0;
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = body->len ? 1 : 0;
     b->last_buf = 1;
     b->last_in_chain = 1;
 
-    out.buf = b;
-    out.next = NULL;
+    out->buf = b;
+    out->next = NULL;
 
-    return ngx_http_next_body_filter(r, &out);
+    return NGX_OK;
 }
