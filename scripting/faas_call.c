@@ -93,8 +93,10 @@ faas_call_run(lua_State *L)
     faas_limits_arm(st, 1);
     status = lua_resume(co, 2);
 
-    /* the handler is done: checking its result is not timed (the
-       allocator's clock check, faas_limits.c) */
+    /*
+     * The handler is done: checking its result is not timed (see the
+     * allocator's clock check in faas_limits.c).
+     */
 
     st->deadline = UINT64_MAX;
 
