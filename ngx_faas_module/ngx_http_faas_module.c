@@ -13,16 +13,56 @@ static char *ngx_http_faas_event(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_faas_function_cleanup(void *data);
 static void *ngx_http_faas_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_faas_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_faas_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
+static int ngx_http_faas_prewarm_get(void *req, faas_field_e field,
+    faas_str_t *value);
+static int ngx_http_faas_prewarm_headers(void *req, faas_msg_e msg,
+    faas_header_pt cb, void *arg);
+static int ngx_http_faas_prewarm_set(void *req, faas_field_e field,
+    faas_str_t *value);
+static int ngx_http_faas_prewarm_set_header(void *req, faas_msg_e msg,
+    faas_str_t *lname, faas_header_t *h, size_t n);
+static int ngx_http_faas_prewarm_respond(void *req, faas_response_t *resp);
+static void ngx_http_faas_prewarm_log(void *req, faas_log_e level,
+    const char *msg, size_t len);
+static int ngx_http_faas_prewarm_geo(void *req, faas_str_t *addr,
+    faas_geo_result_t *res, char *err, size_t errlen);
 
 
 static ngx_conf_enum_t  ngx_http_faas_on_error[] = {
     { ngx_string("fail"), NGX_HTTP_FAAS_ON_ERROR_FAIL },
     { ngx_string("pass"), NGX_HTTP_FAAS_ON_ERROR_PASS },
     { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_num_bounds_t  ngx_http_faas_warm_states_bounds = {
+    ngx_conf_check_num_bounds, 1, -1
+};
+
+
+/*
+ * The host of a prewarm (init_process): there is no request, the log is
+ * the cycle's.  The top-level code reaches no request field anyway.
+ */
+
+static const faas_host_t  ngx_http_faas_prewarm_host = {
+    ngx_http_faas_prewarm_get,
+    ngx_http_faas_prewarm_headers,
+    ngx_http_faas_prewarm_set,
+    ngx_http_faas_prewarm_set_header,
+    ngx_http_faas_prewarm_respond,
+    ngx_http_faas_prewarm_log,
+    ngx_http_faas_prewarm_geo,
+    NULL,
+    NULL,
+    NULL,
+    NULL
 };
 
 
@@ -112,6 +152,20 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       0,
       NULL },
 
+    { ngx_string("faas_warm_states"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_faas_main_conf_t, warm_states),
+      &ngx_http_faas_warm_states_bounds },
+
+    { ngx_string("faas_prewarm"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_faas_main_conf_t, prewarm),
+      NULL },
+
     { ngx_string("faas_geo_headers"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -142,7 +196,7 @@ static ngx_http_module_t  ngx_http_faas_module_ctx = {
     ngx_http_faas_init,                    /* postconfiguration */
 
     ngx_http_faas_create_main_conf,        /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_faas_init_main_conf,          /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -159,7 +213,7 @@ ngx_module_t  ngx_http_faas_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     ngx_http_faas_state_init_module,       /* init module */
-    ngx_http_faas_state_init_process,      /* init process */
+    ngx_http_faas_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_faas_state_exit_process,      /* exit process */
@@ -473,8 +527,22 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
     }
 
     fmcf->request_id_index = NGX_CONF_UNSET;
+    fmcf->warm_states = NGX_CONF_UNSET;
+    fmcf->prewarm = NGX_CONF_UNSET;
 
     return fmcf;
+}
+
+
+static char *
+ngx_http_faas_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_faas_main_conf_t *fmcf = conf;
+
+    ngx_conf_init_value(fmcf->warm_states, 0);
+    ngx_conf_init_value(fmcf->prewarm, 0);
+
+    return NGX_CONF_OK;
 }
 
 
@@ -600,4 +668,125 @@ ngx_http_faas_add_handler(ngx_conf_t *cf, ngx_http_phases phase,
     *h = handler;
 
     return NGX_OK;
+}
+
+
+/*
+ * Each worker: the cap on warm states, then with faas_prewarm the warm
+ * state of every function (of the first faas_warm_states ones), its
+ * top-level code run now.  A function that fails is logged and left
+ * cold: its requests fail as they would without prewarm.
+ */
+
+static ngx_int_t
+ngx_http_faas_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                  i;
+    faas_call_t                 call;
+    ngx_http_faas_function_t   *f;
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    if (ngx_http_faas_state_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_faas_module);
+
+    if (fmcf == NULL
+        || (ngx_process != NGX_PROCESS_WORKER
+            && ngx_process != NGX_PROCESS_SINGLE))
+    {
+        return NGX_OK;
+    }
+
+    faas_runtime_set_max_states(fmcf->warm_states);
+
+    if (!fmcf->prewarm) {
+        return NGX_OK;
+    }
+
+    f = fmcf->functions.elts;
+
+    for (i = 0; i < fmcf->functions.nelts; i++) {
+
+        if (fmcf->warm_states && i >= (ngx_uint_t) fmcf->warm_states) {
+            break;
+        }
+
+        if (f[i].fn == NULL) {
+            continue;
+        }
+
+        ngx_memzero(&call, sizeof(faas_call_t));
+
+        call.fn = f[i].fn;
+        call.event = FAAS_VIEWER_REQUEST;
+        call.host = &ngx_http_faas_prewarm_host;
+        call.req = cycle;
+        call.store = fmcf->store;
+
+        (void) faas_prewarm(&call);
+    }
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_faas_prewarm_get(void *req, faas_field_e field, faas_str_t *value)
+{
+    return FAAS_ERROR;
+}
+
+
+static int
+ngx_http_faas_prewarm_headers(void *req, faas_msg_e msg, faas_header_pt cb,
+    void *arg)
+{
+    return FAAS_ERROR;
+}
+
+
+static int
+ngx_http_faas_prewarm_set(void *req, faas_field_e field, faas_str_t *value)
+{
+    return FAAS_ERROR;
+}
+
+
+static int
+ngx_http_faas_prewarm_set_header(void *req, faas_msg_e msg,
+    faas_str_t *lname, faas_header_t *h, size_t n)
+{
+    return FAAS_ERROR;
+}
+
+
+static int
+ngx_http_faas_prewarm_respond(void *req, faas_response_t *resp)
+{
+    return FAAS_ERROR;
+}
+
+
+static void
+ngx_http_faas_prewarm_log(void *req, faas_log_e level, const char *msg,
+    size_t len)
+{
+    ngx_cycle_t  *cycle = req;
+
+    static ngx_uint_t  levels[] = {
+        NGX_LOG_ERR, NGX_LOG_WARN, NGX_LOG_INFO, NGX_LOG_DEBUG
+    };
+
+    ngx_log_error(levels[level], cycle->log, 0, "%*s, while prewarming",
+                  len, msg);
+}
+
+
+static int
+ngx_http_faas_prewarm_geo(void *req, faas_str_t *addr,
+    faas_geo_result_t *res, char *err, size_t errlen)
+{
+    return FAAS_DECLINED;
 }

@@ -40,6 +40,9 @@ typedef struct {
     void                       *stats;      /* in the zone */
     ngx_uint_t                  nworkers;
     ngx_flag_t                  status;     /* some faas_status exists */
+
+    ngx_int_t                   warm_states; /* faas_warm_states; 0: any */
+    ngx_flag_t                  prewarm;    /* faas_prewarm */
 } ngx_http_faas_main_conf_t;
 
 

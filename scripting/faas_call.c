@@ -63,6 +63,26 @@ faas_call(faas_call_t *call)
 }
 
 
+int
+faas_prewarm(faas_call_t *call)
+{
+    faas_state_t  *st;
+
+    call->fail = FAAS_FAIL_NONE;
+    call->cold_start = 0;
+    call->recycled = 0;
+
+    st = faas_state_get(call->fn, call);
+    if (st == NULL) {
+        return FAAS_ERROR;
+    }
+
+    st->call = NULL;
+
+    return FAAS_OK;
+}
+
+
 static int
 faas_call_run(lua_State *L)
 {

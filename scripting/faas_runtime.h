@@ -242,6 +242,21 @@ void faas_function_set_index(faas_function_t *fn, unsigned index);
 unsigned faas_function_index(faas_function_t *fn);
 
 /*
+ * Caps the warm states of the process (0: no cap, the default): creating
+ * one more closes the least recently used state that is not running.
+ */
+void faas_runtime_set_max_states(unsigned n);
+unsigned faas_runtime_states(void);
+
+/*
+ * Creates the function's warm state now, running its top-level code, so
+ * that its first invocation is not a cold start (call->fn, host and req
+ * set; the host's log gets a failure).  FAAS_OK, or FAAS_ERROR with the
+ * class in call->fail.
+ */
+int faas_prewarm(faas_call_t *call);
+
+/*
  * Runs the function's handler on the host's request: FAAS_OK to go on
  * (changes written back), FAAS_DONE when a response was generated
  * (host->respond called), FAAS_ERROR when it failed (logged, class in

@@ -1,6 +1,9 @@
 /*
  * Warm states: one lua_State per function per worker, created on the
- * first invocation (a cold start) and kept until a limit kill.
+ * first invocation (a cold start) or by a prewarm, and kept until a limit
+ * kill, a recycling, or an eviction by the cap on warm states (the least
+ * recently used one goes: a doubly linked list of the process's states,
+ * moved to the front on every use).
  *
  * Every use of the Lua API that may allocate runs inside lua_cpcall or
  * lua_pcall, so running out of the state's memory is an ordinary error
@@ -23,6 +26,28 @@ static int faas_state_run_chunk(lua_State *L);
 static int faas_state_errfunc(lua_State *L);
 static int faas_state_panic(lua_State *L);
 static int faas_state_gc(lua_State *L);
+static void faas_state_evict(faas_call_t *call);
+
+
+/* the process's live states, most recently used first; the cap, 0: none */
+static faas_state_t  *faas_lru_head;
+static faas_state_t  *faas_lru_tail;
+static unsigned       faas_nstates;
+static unsigned       faas_max_states;
+
+
+void
+faas_runtime_set_max_states(unsigned n)
+{
+    faas_max_states = n;
+}
+
+
+unsigned
+faas_runtime_states(void)
+{
+    return faas_nstates;
+}
 
 
 faas_state_t *
@@ -44,8 +69,11 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
     faas_state_t  *st;
 
     if (fn->state) {
+        faas_state_touch(fn->state);
         return fn->state;
     }
+
+    faas_state_evict(call);
 
     st = calloc(1, sizeof(faas_state_t));
     if (st == NULL) {
@@ -93,6 +121,18 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
 
     fn->state = st;
 
+    st->lru_next = faas_lru_head;
+
+    if (faas_lru_head) {
+        faas_lru_head->lru_prev = st;
+
+    } else {
+        faas_lru_tail = st;
+    }
+
+    faas_lru_head = st;
+    faas_nstates++;
+
     return st;
 }
 
@@ -104,8 +144,84 @@ faas_state_close(faas_state_t *st)
         st->fn->state = NULL;
     }
 
+    /* a state is in the list once its creation succeeded */
+
+    if (st->lru_prev || faas_lru_head == st) {
+        if (st->lru_prev) {
+            st->lru_prev->lru_next = st->lru_next;
+
+        } else {
+            faas_lru_head = st->lru_next;
+        }
+
+        if (st->lru_next) {
+            st->lru_next->lru_prev = st->lru_prev;
+
+        } else {
+            faas_lru_tail = st->lru_prev;
+        }
+
+        faas_nstates--;
+    }
+
     lua_close(st->L);
     free(st);
+}
+
+
+/* moves a live state to the front of the list: O(1) on every call */
+
+void
+faas_state_touch(faas_state_t *st)
+{
+    if (faas_lru_head == st) {
+        return;
+    }
+
+    st->lru_prev->lru_next = st->lru_next;
+
+    if (st->lru_next) {
+        st->lru_next->lru_prev = st->lru_prev;
+
+    } else {
+        faas_lru_tail = st->lru_prev;
+    }
+
+    st->lru_prev = NULL;
+    st->lru_next = faas_lru_head;
+    faas_lru_head->lru_prev = st;
+    faas_lru_head = st;
+}
+
+
+/*
+ * Before a new state: while the cap is reached, closes the least recently
+ * used state that is not running a call (with none such, the new state
+ * goes over the cap rather than fail the request).
+ */
+
+static void
+faas_state_evict(faas_call_t *call)
+{
+    faas_state_t  *st;
+
+    while (faas_max_states && faas_nstates >= faas_max_states) {
+
+        for (st = faas_lru_tail; st && st->call; st = st->lru_prev) {
+            /* void */
+        }
+
+        if (st == NULL) {
+            return;
+        }
+
+        faas_log(call, FAAS_LOG_INFO, "warm state of function \"%.*s\" "
+                 "closed: faas_warm_states %u reached, it was the least "
+                 "recently used", (int) st->fn->name.len, st->fn->name.data,
+                 faas_max_states);
+
+        faas_state_close(st);
+    }
 }
 
 

@@ -105,6 +105,10 @@ struct faas_state_s {
     /* faas_lib_kv.c: the staged writes of the invocation; owned by a
        userdata of the Lua state, freed by lua_close() */
     struct faas_kv_s          *kv;
+
+    /* the process's live states, most recently used first */
+    faas_state_t              *lru_prev;
+    faas_state_t              *lru_next;
 };
 
 
@@ -133,6 +137,7 @@ void faas_log_failure(faas_call_t *call, const char *msg);
 /* faas_state.c */
 faas_state_t *faas_state_get(faas_function_t *fn, faas_call_t *call);
 void faas_state_close(faas_state_t *st);
+void faas_state_touch(faas_state_t *st);
 int faas_state_recycle(faas_state_t *st, faas_call_t *call);
 faas_state_t *faas_state_from(lua_State *L);
 int faas_violation(lua_State *L, const char *fmt, ...);
