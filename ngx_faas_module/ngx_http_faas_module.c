@@ -173,6 +173,13 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       offsetof(ngx_http_faas_loc_conf_t, geo_headers),
       NULL },
 
+    { ngx_string("faas_reload_check"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_faas_main_conf_t, reload_check),
+      NULL },
+
     { ngx_string("faas_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_faas_status,
@@ -527,6 +534,7 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
     }
 
     fmcf->request_id_index = NGX_CONF_UNSET;
+    fmcf->reload_check = NGX_CONF_UNSET_MSEC;
     fmcf->warm_states = NGX_CONF_UNSET;
     fmcf->prewarm = NGX_CONF_UNSET;
 
@@ -700,6 +708,10 @@ ngx_http_faas_init_process(ngx_cycle_t *cycle)
     }
 
     faas_runtime_set_max_states(fmcf->warm_states);
+
+    if (ngx_http_faas_reload_init_process(cycle, fmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (!fmcf->prewarm) {
         return NGX_OK;

@@ -43,6 +43,7 @@ typedef struct {
 
     ngx_int_t                   warm_states; /* faas_warm_states; 0: any */
     ngx_flag_t                  prewarm;    /* faas_prewarm */
+    ngx_msec_t                  reload_check;
 } ngx_http_faas_main_conf_t;
 
 
@@ -108,6 +109,8 @@ ngx_int_t ngx_http_faas_fail_status(faas_call_t *call);
 ngx_int_t ngx_http_faas_viewer_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_faas_add_handler(ngx_conf_t *cf, ngx_http_phases phase,
     ngx_http_handler_pt handler);
+ngx_int_t ngx_http_faas_reload_init_process(ngx_cycle_t *cycle,
+    ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_last_buf(ngx_http_request_t *r, ngx_str_t *body,
     ngx_chain_t *out);
 ngx_int_t ngx_http_faas_set_request_headers(ngx_http_request_t *r,

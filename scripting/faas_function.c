@@ -20,6 +20,8 @@ static int faas_function_compile(faas_function_t *fn, char *err,
     size_t errlen);
 static int faas_function_load(const char *src, size_t len,
     const char *name, int *ffi, char *err, size_t errlen);
+static int faas_function_hash(faas_function_t *fn, char *version,
+    char *err, size_t errlen);
 
 
 faas_function_t *
@@ -27,8 +29,6 @@ faas_function_create(faas_function_conf_t *conf, char *err, size_t errlen)
 {
     size_t            i, size;
     char             *p;
-    unsigned char     md[EVP_MAX_MD_SIZE];
-    unsigned int      mdlen;
     faas_function_t  *fn;
 
     size = sizeof(faas_function_t) + conf->name.len + 1
@@ -75,27 +75,94 @@ faas_function_create(faas_function_conf_t *conf, char *err, size_t errlen)
     fn->jit = conf->jit;
 
     if (faas_function_read(fn, err, errlen) != FAAS_OK
-        || faas_function_compile(fn, err, errlen) != FAAS_OK)
+        || faas_function_compile(fn, err, errlen) != FAAS_OK
+        || faas_function_hash(fn, fn->version, err, errlen) != FAAS_OK)
     {
         faas_function_destroy(fn);
         return NULL;
     }
 
-    /* the version names the code: the first 64 bits of its SHA-256 */
+    return fn;
+}
+
+
+int
+faas_function_reload(faas_function_t *fn, int *changed, char *err,
+    size_t errlen)
+{
+    int          rc;
+    char        *old, version[17];
+    size_t       old_len;
+    struct stat  sb;
+
+    *changed = 0;
+
+    if (stat(fn->path, &sb) != 0
+        || (sb.st_mtim.tv_sec == fn->mtime.tv_sec
+            && sb.st_mtim.tv_nsec == fn->mtime.tv_nsec
+            && sb.st_size == fn->size))
+    {
+        return FAAS_OK;
+    }
+
+    old = fn->source;
+    old_len = fn->source_len;
+    fn->source = NULL;
+
+    rc = faas_function_read(fn, err, errlen);
+
+    if (rc == FAAS_OK) {
+        rc = faas_function_compile(fn, err, errlen);
+    }
+
+    if (rc == FAAS_OK) {
+        rc = faas_function_hash(fn, version, err, errlen);
+    }
+
+    if (rc != FAAS_OK) {
+        free(fn->source);
+        fn->source = old;
+        fn->source_len = old_len;
+        return FAAS_ERROR;
+    }
+
+    free(old);
+
+    if (strcmp(version, fn->version) != 0) {
+        memcpy(fn->version, version, sizeof(version));
+        *changed = 1;
+
+        if (fn->state) {
+            faas_state_close(fn->state);
+        }
+    }
+
+    return FAAS_OK;
+}
+
+
+/* the version names the code: the first 64 bits of its SHA-256 */
+
+static int
+faas_function_hash(faas_function_t *fn, char *version, char *err,
+    size_t errlen)
+{
+    int            i;
+    unsigned int   mdlen;
+    unsigned char  md[EVP_MAX_MD_SIZE];
 
     if (EVP_Digest(fn->source, fn->source_len, md, &mdlen, EVP_sha256(),
                    NULL) != 1)
     {
         snprintf(err, errlen, "%s: SHA-256 failed", fn->path);
-        faas_function_destroy(fn);
-        return NULL;
+        return FAAS_ERROR;
     }
 
     for (i = 0; i < 8; i++) {
-        snprintf(fn->version + 2 * i, 3, "%02x", md[i]);
+        snprintf(version + 2 * i, 3, "%02x", md[i]);
     }
 
-    return fn;
+    return FAAS_OK;
 }
 
 
@@ -149,14 +216,25 @@ faas_function_index(faas_function_t *fn)
 static int
 faas_function_read(faas_function_t *fn, char *err, size_t errlen)
 {
-    long   size;
-    FILE  *f;
+    long         size;
+    FILE        *f;
+    struct stat  sb;
 
     f = fopen(fn->path, "rb");
     if (f == NULL) {
         snprintf(err, errlen, "cannot open \"%s\": %s", fn->path,
                  strerror(errno));
         return FAAS_ERROR;
+    }
+
+    /*
+     * Taken before reading: a file changed while it is read differs next
+     * time, and a bad file is reported once, not at every check.
+     */
+
+    if (fstat(fileno(f), &sb) == 0) {
+        fn->mtime = sb.st_mtim;
+        fn->size = sb.st_size;
     }
 
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0

@@ -231,6 +231,17 @@ typedef struct {
 faas_function_t *faas_function_create(faas_function_conf_t *conf,
     char *err, size_t errlen);
 void faas_function_destroy(faas_function_t *fn);
+
+/*
+ * Reads the file again if it changed on disk since it was last read
+ * (size or modification time).  A new version that compiles replaces the
+ * old one: *changed is set and the warm state is closed, so the next
+ * invocation is a cold start of the new code.  One that does not compile
+ * leaves the old version serving: FAAS_ERROR with the message, reported
+ * once per change of the file.
+ */
+int faas_function_reload(faas_function_t *fn, int *changed, char *err,
+    size_t errlen);
 const char *faas_function_version(faas_function_t *fn);
 faas_str_t *faas_function_name(faas_function_t *fn);
 

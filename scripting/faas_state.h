@@ -7,6 +7,8 @@
 #define FAAS_STATE_H
 
 
+#include <sys/stat.h>
+
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -43,6 +45,8 @@ struct faas_function_s {
     char                      *source;
     size_t                     source_len;
     char                       version[17];
+    struct timespec            mtime;       /* of the file last read */
+    off_t                      size;
     size_t                     memory;
     uint64_t                   timeout;
     uint64_t                   instructions;
