@@ -185,13 +185,6 @@ faas_function_version(faas_function_t *fn)
 }
 
 
-faas_str_t *
-faas_function_name(faas_function_t *fn)
-{
-    return &fn->name;
-}
-
-
 size_t
 faas_function_memory(faas_function_t *fn)
 {

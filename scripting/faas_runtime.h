@@ -243,7 +243,6 @@ void faas_function_destroy(faas_function_t *fn);
 int faas_function_reload(faas_function_t *fn, int *changed, char *err,
     size_t errlen);
 const char *faas_function_version(faas_function_t *fn);
-faas_str_t *faas_function_name(faas_function_t *fn);
 
 /* Lua memory of the function's warm state, 0 when it has none */
 size_t faas_function_memory(faas_function_t *fn);
