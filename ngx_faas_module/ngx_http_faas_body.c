@@ -11,8 +11,6 @@
 
 
 static void ngx_http_faas_body_post_read(ngx_http_request_t *r);
-static ngx_int_t ngx_http_faas_body_load(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, size_t max);
 
 
 /* faas_body off | SIZE */
@@ -174,7 +172,7 @@ ngx_http_faas_body_get(void *req, faas_msg_e msg, faas_body_t *body)
 
 /* the first max bytes of the body, from its buffers and its temp file */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_faas_body_load(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     size_t max)
 {

@@ -58,7 +58,6 @@ static ngx_int_t
 ngx_http_faas_content_run(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    faas_call_t                call;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -70,13 +69,22 @@ ngx_http_faas_content_run(ngx_http_request_t *r)
     }
 
     rc = ngx_http_faas_run(r, flcf->events[FAAS_CONTENT], FAAS_CONTENT,
-                           &call);
+                           &ctx->call);
 
     if (rc == FAAS_DONE) {
         return ngx_http_faas_send(r, ctx);
     }
 
+    if (rc == FAAS_AGAIN) {
+
+        /* the content phase finalizes with NGX_DONE: one more reference
+           keeps the request until the handler goes on */
+
+        r->main->count++;
+        return NGX_DONE;
+    }
+
     /* nothing to pass to: faas_on_error pass does not apply here */
 
-    return ngx_http_faas_fail_status(&call);
+    return ngx_http_faas_fail_status(&ctx->call);
 }

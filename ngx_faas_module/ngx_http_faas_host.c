@@ -45,7 +45,9 @@ const faas_host_t  ngx_http_faas_host = {
     ngx_http_faas_body_get,
     ngx_http_faas_body_set,
     ngx_http_faas_origin_get,
-    ngx_http_faas_origin_set
+    ngx_http_faas_origin_set,
+    ngx_http_faas_backend_get,
+    ngx_http_faas_backend_invoked
 };
 
 

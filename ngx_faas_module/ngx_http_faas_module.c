@@ -110,6 +110,20 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       FAAS_CONTENT,
       NULL },
 
+    { ngx_string("faas_backend"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_faas_backend,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_forward"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_faas_forward,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("faas_origin"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_faas_origin,
@@ -528,7 +542,10 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&fmcf->functions, cf->pool, 8,
                        sizeof(ngx_http_faas_function_t))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&fmcf->backends, cf->pool, 4,
+                          sizeof(ngx_http_faas_backend_t))
+           != NGX_OK)
     {
         return NULL;
     }

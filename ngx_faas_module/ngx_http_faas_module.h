@@ -12,6 +12,7 @@
 #include <ngx_http.h>
 
 #include "scripting/faas_runtime.h"
+#include "scripting/faas_backend.h"
 #include "cache/faas_store.h"
 
 
@@ -25,11 +26,32 @@ typedef struct {
 } ngx_http_faas_function_t;
 
 
+typedef struct {
+    ngx_str_t                   name;
+    faas_backend_t             *backend;
+} ngx_http_faas_backend_t;
+
+
 typedef struct ngx_http_faas_state_s  ngx_http_faas_state_t;
+
+
+/* a request that waits for a backend call (ngx_http_faas_invoke.c) */
+typedef struct {
+    ngx_http_request_t         *request;
+    faas_invoke_t              *inv;        /* NULL once taken */
+    ngx_http_request_t         *sr;         /* the request to the backend */
+    ngx_msec_t                  start;
+    ngx_event_t                 timer;      /* deadline, or Retry-After */
+    ngx_event_t                 resume;     /* posted: the handler goes on */
+    unsigned                    timer_delay:1;
+    unsigned                    delayed:1;
+} ngx_http_faas_wait_t;
 
 
 typedef struct {
     ngx_array_t                 functions;  /* ngx_http_faas_function_t */
+    ngx_array_t                 backends;   /* ngx_http_faas_backend_t */
+    uint64_t                    cache_grace; /* ms: most stale_if_error */
     ngx_int_t                   request_id_index;
     faas_geo_t                 *geo;
 
@@ -58,6 +80,10 @@ typedef struct {
     size_t                      body;       /* faas_body; 0: off */
     size_t                      response_max; /* faas_response_max */
     size_t                      response_body; /* faas_response_body */
+
+    /* faas_forward BACKEND ACTION */
+    faas_backend_t             *forward;
+    ngx_str_t                   forward_action;
 } ngx_http_faas_loc_conf_t;
 
 
@@ -99,6 +125,13 @@ typedef struct {
     size_t                      resp_body_size;   /* allocated */
     unsigned                    resp_buffering:1;
     unsigned                    resp_body_ready:1;
+
+    /* the call of a request event, kept while its handler waits */
+    faas_call_t                 call;
+    ngx_uint_t                  seq;        /* its place in the sequence */
+    struct timespec             call_start;
+    ngx_http_faas_wait_t       *wait;
+    faas_invoke_t              *forward;    /* faas_forward's call */
 } ngx_http_faas_ctx_t;
 
 
@@ -153,6 +186,22 @@ ngx_int_t ngx_http_faas_content_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_faas_response_body_init(ngx_conf_t *cf);
 ngx_uint_t ngx_http_faas_response_events_due(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
+
+
+/* the regional tier: faas_backend, faas_forward, waiting for calls */
+char *ngx_http_faas_backend(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_faas_forward(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+faas_backend_t *ngx_http_faas_backend_get(void *req, faas_str_t *name);
+ngx_int_t ngx_http_faas_wait(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, faas_invoke_t *inv);
+ngx_int_t ngx_http_faas_wait_drive(ngx_http_faas_wait_t *w);
+ngx_int_t ngx_http_faas_wait_ready(ngx_http_faas_wait_t *w);
+void ngx_http_faas_wait_cleanup(ngx_http_faas_wait_t *w);
+void ngx_http_faas_backend_stats(ngx_http_request_t *r, faas_backend_t *b,
+    ngx_uint_t status, ngx_msec_t ms);
+void ngx_http_faas_backend_invoked(void *req, faas_invoke_t *inv);
+ngx_int_t ngx_http_faas_body_load(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, size_t max);
 
 
 extern const faas_host_t  ngx_http_faas_host;

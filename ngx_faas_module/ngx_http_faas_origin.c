@@ -198,7 +198,6 @@ static ngx_int_t
 ngx_http_faas_origin_request(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    faas_call_t                call;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -216,7 +215,9 @@ ngx_http_faas_origin_request(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (flcf->events[FAAS_ORIGIN_REQUEST] && !ctx->origin_request_done) {
+    if (flcf->events[FAAS_ORIGIN_REQUEST]
+        && (!ctx->origin_request_done || ctx->call.parked))
+    {
 
         if (flcf->body) {
             rc = ngx_http_faas_read_body(r, ctx);
@@ -228,12 +229,15 @@ ngx_http_faas_origin_request(ngx_http_request_t *r)
         ctx->origin_request_done = 1;
 
         rc = ngx_http_faas_run(r, flcf->events[FAAS_ORIGIN_REQUEST],
-                               FAAS_ORIGIN_REQUEST, &call);
+                               FAAS_ORIGIN_REQUEST, &ctx->call);
 
         switch (rc) {
 
         case FAAS_OK:
             break;
+
+        case FAAS_AGAIN:
+            return NGX_DONE;
 
         case FAAS_DONE:
 
@@ -245,7 +249,7 @@ ngx_http_faas_origin_request(ngx_http_request_t *r)
 
         default:
             if (flcf->on_error != NGX_HTTP_FAAS_ON_ERROR_PASS) {
-                return ngx_http_faas_fail_status(&call);
+                return ngx_http_faas_fail_status(&ctx->call);
             }
         }
     }

@@ -31,7 +31,6 @@
 #define NGX_HTTP_FAAS_SWEEP_BUDGET       2000       /* us per tick */
 
 /* backend results stay past expiry for stale_if_error (none yet) */
-#define NGX_HTTP_FAAS_CACHE_GRACE        0
 
 #define NGX_HTTP_FAAS_STATE_MIN_SIZE     (64 * 1024)
 
@@ -417,7 +416,7 @@ ngx_http_faas_state_tick(ngx_event_t *ev)
 
     do {
         rc = faas_store_sweep(fmcf->store, now_ms,
-                              NGX_HTTP_FAAS_CACHE_GRACE,
+                              fmcf->cache_grace,
                               NGX_HTTP_FAAS_SWEEP_ENTRIES, &removed,
                               &wrapped);
         if (rc != FAAS_STORE_OK) {

@@ -21,17 +21,34 @@ typedef struct {
 } ngx_http_faas_fn_stats_t;
 
 
-/* the zone: a signature of the function list, then the counters */
+#define NGX_HTTP_FAAS_BE_BUCKETS  11
+#define NGX_HTTP_FAAS_BE_STATUSES  12
+
+
+typedef struct {
+    ngx_atomic_t                requests[NGX_HTTP_FAAS_BE_STATUSES];
+    ngx_atomic_t                buckets[NGX_HTTP_FAAS_BE_BUCKETS + 1];
+    ngx_atomic_t                duration_ms;
+    ngx_atomic_t                cache[3];   /* hit, miss, stale */
+} ngx_http_faas_be_stats_t;
+
+
+/*
+ * The zone: a signature of the function and backend lists, then the
+ * counters of each function, the memory gauges (nworkers x nfunctions
+ * ngx_atomic_t), the counters of each backend.
+ */
 
 typedef struct {
     uint32_t                    signature;
     ngx_uint_t                  nfunctions;
+    ngx_uint_t                  nbackends;
     ngx_uint_t                  nworkers;
     ngx_http_faas_fn_stats_t    fn[1];
-    /* then memory gauges: nworkers x nfunctions ngx_atomic_t */
 } ngx_http_faas_stats_t;
 
 
+static size_t ngx_http_faas_stats_size(ngx_http_faas_main_conf_t *fmcf);
 static ngx_int_t ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_faas_status_handler(ngx_http_request_t *r);
@@ -39,6 +56,8 @@ static u_char *ngx_http_faas_status_prometheus(ngx_http_request_t *r,
     u_char *p, ngx_http_faas_stats_t *stats);
 static u_char *ngx_http_faas_status_json(ngx_http_request_t *r, u_char *p,
     ngx_http_faas_stats_t *stats);
+static u_char *ngx_http_faas_status_backends(ngx_http_request_t *r,
+    u_char *p, ngx_http_faas_stats_t *stats);
 
 
 /* upper bounds in microseconds: 100us ... 1s, then +Inf */
@@ -58,6 +77,28 @@ static ngx_str_t  ngx_http_faas_stats_zone = ngx_string("faas_stats");
 #define ngx_http_faas_memory_gauges(stats)                                    \
     ((ngx_atomic_t *) &(stats)->fn[(stats)->nfunctions])
 
+#define ngx_http_faas_be_stats(stats)                                         \
+    ((ngx_http_faas_be_stats_t *) (ngx_http_faas_memory_gauges(stats)        \
+                                   + (stats)->nworkers * (stats)->nfunctions))
+
+
+/* backend calls: 5ms ... 10s, then +Inf */
+static ngx_msec_t  ngx_http_faas_be_bucket_ms[NGX_HTTP_FAAS_BE_BUCKETS] = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+};
+
+static char  *ngx_http_faas_be_bucket_le[NGX_HTTP_FAAS_BE_BUCKETS] = {
+    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
+    "5", "10"
+};
+
+/* the statuses counted one by one; "other", and "none": no answer */
+static ngx_uint_t  ngx_http_faas_be_status[NGX_HTTP_FAAS_BE_STATUSES - 2] = {
+    200, 202, 401, 403, 404, 429, 500, 502, 503, 504
+};
+
+static char  *ngx_http_faas_be_cache[3] = { "hit", "miss", "stale" };
+
 
 char *
 ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -72,6 +113,16 @@ ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_faas_status_handler;
 
     return NGX_CONF_OK;
+}
+
+
+static size_t
+ngx_http_faas_stats_size(ngx_http_faas_main_conf_t *fmcf)
+{
+    return sizeof(ngx_http_faas_stats_t)
+           + fmcf->functions.nelts * sizeof(ngx_http_faas_fn_stats_t)
+           + fmcf->functions.nelts * fmcf->nworkers * sizeof(ngx_atomic_t)
+           + fmcf->backends.nelts * sizeof(ngx_http_faas_be_stats_t);
 }
 
 
@@ -96,9 +147,7 @@ ngx_http_faas_stats_init(ngx_conf_t *cf)
     fmcf->nworkers = ccf->worker_processes == NGX_CONF_UNSET
                      ? 1 : ccf->worker_processes;
 
-    size = sizeof(ngx_http_faas_stats_t)
-           + fmcf->functions.nelts * sizeof(ngx_http_faas_fn_stats_t)
-           + fmcf->functions.nelts * fmcf->nworkers * sizeof(ngx_atomic_t);
+    size = ngx_http_faas_stats_size(fmcf);
 
     size = ngx_max(ngx_align(size, ngx_pagesize), 8 * ngx_pagesize);
 
@@ -131,6 +180,7 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_slab_pool_t           *shpool;
     ngx_http_faas_stats_t     *stats;
     ngx_http_faas_function_t  *f;
+    ngx_http_faas_backend_t   *be;
 
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
@@ -141,6 +191,13 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     for (i = 0; i < fmcf->functions.nelts; i++) {
         ngx_crc32_update(&signature, f[i].name.data, f[i].name.len + 1);
         faas_function_set_index(f[i].fn, i);
+    }
+
+    be = fmcf->backends.elts;
+
+    for (i = 0; i < fmcf->backends.nelts; i++) {
+        ngx_crc32_update(&signature, be[i].name.data, be[i].name.len + 1);
+        faas_backend_set_index(be[i].backend, i);
     }
 
     ngx_crc32_final(signature);
@@ -155,19 +212,17 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     if (stats == NULL
         || stats->signature != signature
         || stats->nworkers != fmcf->nworkers
-        || stats->nfunctions != fmcf->functions.nelts)
+        || stats->nfunctions != fmcf->functions.nelts
+        || stats->nbackends != fmcf->backends.nelts)
     {
-        stats = ngx_slab_calloc(shpool, sizeof(ngx_http_faas_stats_t)
-                    + fmcf->functions.nelts
-                      * sizeof(ngx_http_faas_fn_stats_t)
-                    + fmcf->functions.nelts * fmcf->nworkers
-                      * sizeof(ngx_atomic_t));
+        stats = ngx_slab_calloc(shpool, ngx_http_faas_stats_size(fmcf));
         if (stats == NULL) {
             return NGX_ERROR;
         }
 
         stats->signature = signature;
         stats->nfunctions = fmcf->functions.nelts;
+        stats->nbackends = fmcf->backends.nelts;
         stats->nworkers = fmcf->nworkers;
     }
 
@@ -226,6 +281,82 @@ ngx_http_faas_stats_add(ngx_http_request_t *r, faas_call_t *call,
 }
 
 
+/* after every request to a backend: its status (0: none) and time */
+
+void
+ngx_http_faas_backend_stats(ngx_http_request_t *r, faas_backend_t *b,
+    ngx_uint_t status, ngx_msec_t ms)
+{
+    ngx_uint_t                  k;
+    ngx_http_faas_stats_t      *stats;
+    ngx_http_faas_be_stats_t   *bs;
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+    stats = fmcf->stats;
+
+    if (stats == NULL) {
+        return;
+    }
+
+    bs = &ngx_http_faas_be_stats(stats)[faas_backend_index(b)];
+
+    for (k = 0; k < NGX_HTTP_FAAS_BE_STATUSES - 2; k++) {
+        if (status == ngx_http_faas_be_status[k]) {
+            break;
+        }
+    }
+
+    if (status == 0) {
+        k = NGX_HTTP_FAAS_BE_STATUSES - 1;
+    }
+
+    (void) ngx_atomic_fetch_add(&bs->requests[k], 1);
+
+    for (k = 0; k < NGX_HTTP_FAAS_BE_BUCKETS; k++) {
+        if (ms <= ngx_http_faas_be_bucket_ms[k]) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&bs->buckets[k], 1);
+    (void) ngx_atomic_fetch_add(&bs->duration_ms, ms);
+}
+
+
+/* a result reached its caller: from the cache, the backend, or stale */
+
+void
+ngx_http_faas_backend_invoked(void *req, faas_invoke_t *inv)
+{
+    ngx_http_request_t  *r = req;
+
+    ngx_uint_t                  k;
+    faas_str_t                  result;
+    const char                 *msg, *cache;
+    ngx_http_faas_stats_t      *stats;
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+    stats = fmcf->stats;
+
+    if (stats == NULL) {
+        return;
+    }
+
+    (void) faas_invoke_result(inv, &result, &msg, &cache);
+
+    for (k = 0; cache && k < 3; k++) {
+        if (ngx_strcmp(cache, ngx_http_faas_be_cache[k]) == 0) {
+            (void) ngx_atomic_fetch_add(&ngx_http_faas_be_stats(stats)
+                         [faas_backend_index(faas_invoke_backend(inv))]
+                         .cache[k], 1);
+            return;
+        }
+    }
+}
+
+
 static ngx_int_t
 ngx_http_faas_status_handler(ngx_http_request_t *r)
 {
@@ -252,8 +383,9 @@ ngx_http_faas_status_handler(ngx_http_request_t *r)
 
     /* each function: at most ~40 lines of at most ~120 bytes + its name */
 
-    size = 1024;
-    size += fmcf->functions.nelts * 40 * (128 + 2 * 256);
+    size = 2048;
+    size += (fmcf->functions.nelts + fmcf->backends.nelts)
+            * 40 * (128 + 2 * 256);
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
@@ -422,11 +554,107 @@ ngx_http_faas_status_prometheus(ngx_http_request_t *r, u_char *p,
         p = ngx_sprintf(p, "\"} %uA\n", ngx_http_faas_memory(stats, i));
     }
 
+    p = ngx_http_faas_status_backends(r, p, stats);
+
     if (fmcf->store && faas_store_used_bytes(fmcf->store, &used) == 0) {
         p = ngx_sprintf(p, "# HELP faas_state_used_bytes Pages in use in "
                         "the faas_state map.\n"
                         "# TYPE faas_state_used_bytes gauge\n"
                         "faas_state_used_bytes %uz\n", used);
+    }
+
+    return p;
+}
+
+
+static u_char *
+ngx_http_faas_status_backends(ngx_http_request_t *r, u_char *p,
+    ngx_http_faas_stats_t *stats)
+{
+    ngx_uint_t                  i, k, n;
+    ngx_atomic_uint_t           cum;
+    ngx_http_faas_backend_t    *be;
+    ngx_http_faas_be_stats_t   *bs;
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+    be = fmcf->backends.elts;
+    n = fmcf->backends.nelts;
+
+    if (n == 0) {
+        return p;
+    }
+
+    p = ngx_sprintf(p, "# HELP faas_backend_requests_total Requests to a "
+                    "backend, by status (none: no answer).\n"
+                    "# TYPE faas_backend_requests_total counter\n");
+
+    for (i = 0; i < n; i++) {
+        bs = &ngx_http_faas_be_stats(stats)[i];
+
+        for (k = 0; k < NGX_HTTP_FAAS_BE_STATUSES; k++) {
+            if (bs->requests[k] == 0) {
+                continue;
+            }
+
+            p = ngx_sprintf(p, "faas_backend_requests_total{backend=\"");
+            p = ngx_http_faas_label(p, &be[i].name);
+
+            if (k < NGX_HTTP_FAAS_BE_STATUSES - 2) {
+                p = ngx_sprintf(p, "\",status=\"%ui\"} %uA\n",
+                                ngx_http_faas_be_status[k], bs->requests[k]);
+
+            } else {
+                p = ngx_sprintf(p, "\",status=\"%s\"} %uA\n",
+                                k == NGX_HTTP_FAAS_BE_STATUSES - 1
+                                ? "none" : "other", bs->requests[k]);
+            }
+        }
+    }
+
+    p = ngx_sprintf(p, "# HELP faas_backend_duration_seconds Time of a "
+                    "request to a backend.\n"
+                    "# TYPE faas_backend_duration_seconds histogram\n");
+
+    for (i = 0; i < n; i++) {
+        bs = &ngx_http_faas_be_stats(stats)[i];
+        cum = 0;
+
+        for (k = 0; k <= NGX_HTTP_FAAS_BE_BUCKETS; k++) {
+            cum += bs->buckets[k];
+
+            p = ngx_sprintf(p, "faas_backend_duration_seconds_bucket"
+                            "{backend=\"");
+            p = ngx_http_faas_label(p, &be[i].name);
+            p = ngx_sprintf(p, "\",le=\"%s\"} %uA\n",
+                            k < NGX_HTTP_FAAS_BE_BUCKETS
+                            ? ngx_http_faas_be_bucket_le[k] : "+Inf", cum);
+        }
+
+        p = ngx_sprintf(p, "faas_backend_duration_seconds_sum{backend=\"");
+        p = ngx_http_faas_label(p, &be[i].name);
+        p = ngx_sprintf(p, "\"} %uA.%03uA\n", bs->duration_ms / 1000,
+                        bs->duration_ms % 1000);
+
+        p = ngx_sprintf(p, "faas_backend_duration_seconds_count"
+                        "{backend=\"");
+        p = ngx_http_faas_label(p, &be[i].name);
+        p = ngx_sprintf(p, "\"} %uA\n", cum);
+    }
+
+    p = ngx_sprintf(p, "# HELP faas_backend_cache_total Results of "
+                    "cacheable calls: hit, miss or stale.\n"
+                    "# TYPE faas_backend_cache_total counter\n");
+
+    for (i = 0; i < n; i++) {
+        bs = &ngx_http_faas_be_stats(stats)[i];
+
+        for (k = 0; k < 3; k++) {
+            p = ngx_sprintf(p, "faas_backend_cache_total{backend=\"");
+            p = ngx_http_faas_label(p, &be[i].name);
+            p = ngx_sprintf(p, "\",result=\"%s\"} %uA\n",
+                            ngx_http_faas_be_cache[k], bs->cache[k]);
+        }
     }
 
     return p;
@@ -442,10 +670,13 @@ ngx_http_faas_status_json(ngx_http_request_t *r, u_char *p,
     ngx_atomic_uint_t           count;
     ngx_http_faas_fn_stats_t   *fs;
     ngx_http_faas_function_t   *f;
+    ngx_http_faas_backend_t    *be;
+    ngx_http_faas_be_stats_t   *bs;
     ngx_http_faas_main_conf_t  *fmcf;
 
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
     f = fmcf->functions.elts;
+    be = fmcf->backends.elts;
     n = fmcf->functions.nelts;
 
     p = ngx_sprintf(p, "{\"functions\":{");
@@ -483,6 +714,26 @@ ngx_http_faas_status_json(ngx_http_request_t *r, u_char *p,
                         fs->cold_starts, fs->duration_us / 1000000,
                         fs->duration_us % 1000000, count,
                         ngx_http_faas_memory(stats, i));
+    }
+
+    p = ngx_sprintf(p, "},\"backends\":{");
+
+    for (i = 0; i < fmcf->backends.nelts; i++) {
+        bs = &ngx_http_faas_be_stats(stats)[i];
+
+        for (k = 0, count = 0; k < NGX_HTTP_FAAS_BE_STATUSES; k++) {
+            count += bs->requests[k];
+        }
+
+        p = ngx_sprintf(p, "%s\"", i ? "," : "");
+        p = ngx_http_faas_label(p, &be[i].name);
+        p = ngx_sprintf(p, "\":{\"requests\":%uA,\"no_answer\":%uA,"
+                        "\"duration_seconds\":{\"sum\":%uA.%03uA},"
+                        "\"cache\":{\"hit\":%uA,\"miss\":%uA,"
+                        "\"stale\":%uA}}",
+                        count, bs->requests[NGX_HTTP_FAAS_BE_STATUSES - 1],
+                        bs->duration_ms / 1000, bs->duration_ms % 1000,
+                        bs->cache[0], bs->cache[1], bs->cache[2]);
     }
 
     p = ngx_sprintf(p, "}");

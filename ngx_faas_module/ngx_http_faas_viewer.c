@@ -99,11 +99,25 @@ ngx_http_faas_get_ctx(ngx_http_request_t *r)
 static void
 ngx_http_faas_ctx_cleanup(void *data)
 {
-    /* the context only marks the request; yielded calls will end here */
+    ngx_http_faas_ctx_t  *ctx = data;
+
+    /* a request that goes away while a handler waits for a backend */
+
+    if (ctx->wait) {
+        ngx_http_faas_wait_cleanup(ctx->wait);
+    }
+
+    faas_cancel(&ctx->call);
+    faas_invoke_destroy(ctx->forward);
 }
 
 
-/* runs a sequence: each function sees what the one before wrote back */
+/*
+ * Runs a sequence: each function sees what the one before wrote back.
+ * FAAS_AGAIN: a handler waits for a backend (call is ctx->call); the
+ * phase handler returns and is run again when the call is ready, and
+ * this goes on where the sequence stopped.
+ */
 
 ngx_int_t
 ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
@@ -112,48 +126,85 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     ngx_int_t                   rc;
     ngx_msec_t                  us;
     ngx_uint_t                  i;
-    struct timespec             t0, t1;
+    struct timespec             t1;
     faas_function_t           **fn;
     ngx_http_faas_ctx_t        *ctx;
     ngx_http_faas_loc_conf_t   *flcf;
     ngx_http_faas_main_conf_t  *fmcf;
 
-    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
-
-    ngx_memzero(call, sizeof(faas_call_t));
-
-    call->event = event;
-    call->host = &ngx_http_faas_host;
-    call->req = r;
-    call->store = fmcf->store;
-    call->body_max = flcf->response_max;
-
     ctx = ngx_http_faas_get_ctx(r->main);
     fn = fns->elts;
 
-    for (i = 0; i < fns->nelts; i++) {
-        call->fn = fn[i];
+    if (call->parked) {
+        if (!ngx_http_faas_wait_ready(ctx->wait)) {
+            return FAAS_AGAIN;
+        }
 
-        (void) clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = faas_call(call);
+        i = ctx->seq;
+        rc = faas_resume(call);
+
+    } else {
+        fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+        flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+        ngx_memzero(call, sizeof(faas_call_t));
+
+        call->event = event;
+        call->host = &ngx_http_faas_host;
+        call->req = r;
+        call->store = fmcf->store;
+        call->body_max = flcf->response_max;
+
+        /* the header filter cannot wait: a response event never does */
+        call->can_wait = (event != FAAS_ORIGIN_RESPONSE
+                          && event != FAAS_VIEWER_RESPONSE);
+
+        i = 0;
+        rc = FAAS_OK;
+    }
+
+    for ( ;; ) {
+
+        if (rc == FAAS_OK) {
+            if (i == fns->nelts) {
+                return FAAS_OK;
+            }
+
+            call->fn = fn[i];
+            (void) clock_gettime(CLOCK_MONOTONIC, &ctx->call_start);
+
+            rc = faas_call(call);
+        }
+
+        if (rc == FAAS_AGAIN) {
+            ctx->seq = i;
+
+            if (ngx_http_faas_wait(r, ctx, call->invoke) != NGX_OK) {
+                faas_cancel(call);
+                call->fail = FAAS_FAIL_MEMORY;
+                return FAAS_ERROR;
+            }
+
+            return FAAS_AGAIN;
+        }
+
+        /* the time of the function, waits for backends included */
+
         (void) clock_gettime(CLOCK_MONOTONIC, &t1);
 
-        us = (t1.tv_sec - t0.tv_sec) * 1000000
-             + (t1.tv_nsec - t0.tv_nsec) / 1000;
+        us = (t1.tv_sec - ctx->call_start.tv_sec) * 1000000
+             + (t1.tv_nsec - ctx->call_start.tv_nsec) / 1000;
 
-        if (ctx) {
-            ctx->duration_us += us;
-        }
+        ctx->duration_us += us;
 
         ngx_http_faas_stats_add(r, call, us);
 
         if (rc != FAAS_OK) {
             return rc;
         }
-    }
 
-    return FAAS_OK;
+        i++;
+    }
 }
 
 
@@ -176,7 +227,6 @@ static ngx_int_t
 ngx_http_faas_viewer_request(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
-    faas_call_t                call;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -191,7 +241,7 @@ ngx_http_faas_viewer_request(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->viewer_request_done) {
+    if (ctx->viewer_request_done && !ctx->call.parked) {
         return NGX_DECLINED;
     }
 
@@ -207,12 +257,15 @@ ngx_http_faas_viewer_request(ngx_http_request_t *r)
     ctx->viewer_request_done = 1;
 
     rc = ngx_http_faas_run(r, flcf->events[FAAS_VIEWER_REQUEST],
-                           FAAS_VIEWER_REQUEST, &call);
+                           FAAS_VIEWER_REQUEST, &ctx->call);
 
     switch (rc) {
 
     case FAAS_OK:
         return NGX_DECLINED;
+
+    case FAAS_AGAIN:
+        return NGX_DONE;
 
     case FAAS_DONE:
 
@@ -227,7 +280,7 @@ ngx_http_faas_viewer_request(ngx_http_request_t *r)
             return NGX_DECLINED;
         }
 
-        return ngx_http_faas_fail_status(&call);
+        return ngx_http_faas_fail_status(&ctx->call);
     }
 }
 

@@ -54,6 +54,7 @@ faas_api_open(lua_State *L, faas_state_t *st)
     faas_lib_json_open(L);
     faas_lib_geo_open(L);
     faas_lib_kv_open(L);
+    faas_lib_invoke_open(L);
 
     lua_setglobal(L, "faas");
 
@@ -160,7 +161,7 @@ faas_api_log(lua_State *L)
 
     s = lua_tolstring(L, -1, &len);
 
-    faas_log(st->call, (faas_log_e) lua_tointeger(L, lua_upvalueindex(1)),
+    faas_log(st->run.call, (faas_log_e) lua_tointeger(L, lua_upvalueindex(1)),
              "%.*s", (int) (len > FAAS_MAX_LOG ? FAAS_MAX_LOG : len), s);
 
     return 0;

@@ -2,64 +2,115 @@
  * One invocation: the handler runs in a coroutine of the function's warm
  * state under the state's limits; its result is checked and written back
  * to the host, or the failure is classified and logged in one line.
+ *
+ * faas.invoke yields the coroutine.  The invocation is then parked: what
+ * belongs to it (faas_run_t: its limits, its lazy tables, its staged kv
+ * writes, its coroutine) moves out of the state into a block the call
+ * holds, so that other invocations of the function run in the same state
+ * meanwhile; faas_resume() moves it back and goes on.
  */
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "cache/faas_store.h"
 
 #include "faas_state.h"
+#include "faas_backend.h"
+#include "faas_lib.h"
 
 
+static void faas_run_start(faas_state_t *st, faas_call_t *call);
 static int faas_call_run(lua_State *L);
+static int faas_call_resume_run(lua_State *L);
+static int faas_call_after(lua_State *L, faas_state_t *st, lua_State *co,
+    int status);
+static int faas_call_end(faas_state_t *st, faas_call_t *call, int rc);
+static int faas_call_park(faas_state_t *st, faas_call_t *call);
+static void faas_call_finish(faas_state_t *st, faas_call_t *call,
+    int limit_hit);
+static void faas_run_drop(faas_state_t *st);
 
 
 int
 faas_call(faas_call_t *call)
 {
     int            rc;
-    lua_State     *L;
     faas_state_t  *st;
 
     call->fail = FAAS_FAIL_NONE;
     call->cold_start = 0;
     call->recycled = 0;
+    call->invoke = NULL;
+    call->parked = NULL;
 
     st = faas_state_get(call->fn, call);
     if (st == NULL) {
         return FAAS_ERROR;
     }
 
-    L = st->L;
-    st->call = call;
-    st->oom = 0;
+    faas_run_start(st, call);
 
-    rc = lua_cpcall(L, faas_call_run, st);
+    rc = lua_cpcall(st->L, faas_call_run, st);
 
-    if (rc == 0) {
-        st->call = NULL;
-        rc = st->rc;
-        (void) faas_state_recycle(st, call);
-        return rc;
+    return faas_call_end(st, call, rc);
+}
+
+
+int
+faas_resume(faas_call_t *call)
+{
+    int            rc;
+    faas_run_t    *run;
+    faas_state_t  *st;
+
+    run = call->parked;
+    if (run == NULL) {
+        return FAAS_ERROR;
     }
 
-    if (call->fail == FAAS_FAIL_NONE) {
-        call->fail = faas_state_fail_class(st, rc);
+    st = run->state;
+    st->run = *run;
+    free(run);
+
+    call->parked = NULL;
+    st->waiting--;
+
+    faas_kv_unpark(st, st->run.batch);
+    st->run.batch = NULL;
+
+    faas_state_touch(st);
+    faas_limits_resume(st);
+
+    rc = lua_cpcall(st->L, faas_call_resume_run, st);
+
+    return faas_call_end(st, call, rc);
+}
+
+
+void
+faas_cancel(faas_call_t *call)
+{
+    faas_run_t    *run;
+    faas_state_t  *st;
+
+    run = call->parked;
+    if (run == NULL) {
+        return;
     }
 
-    faas_log_failure(call, lua_tostring(L, -1));
-    lua_settop(L, 0);
+    st = run->state;
 
-    st->call = NULL;
+    faas_invoke_destroy(run->invoke);
+    faas_store_batch_destroy(run->batch);
+    luaL_unref(st->L, LUA_REGISTRYINDEX, run->thread);
+    free(run);
 
-    /* a state that hit a limit may be in any shape: start afresh */
+    call->parked = NULL;
+    call->invoke = NULL;
+    st->waiting--;
 
-    if (call->fail == FAAS_FAIL_TIMEOUT || call->fail == FAAS_FAIL_MEMORY) {
-        faas_state_close(st);
-
-    } else {
-        (void) faas_state_recycle(st, call);
-    }
-
-    return FAAS_ERROR;
+    faas_state_release(st);
 }
 
 
@@ -77,16 +128,27 @@ faas_prewarm(faas_call_t *call)
         return FAAS_ERROR;
     }
 
-    st->call = NULL;
+    st->run.call = NULL;
 
     return FAAS_OK;
+}
+
+
+static void
+faas_run_start(faas_state_t *st, faas_call_t *call)
+{
+    memset(&st->run, 0, sizeof(faas_run_t));
+
+    st->run.call = call;
+    st->run.invocation = ++st->invocations;
+    st->run.thread = LUA_NOREF;
+    st->oom = 0;
 }
 
 
 static int
 faas_call_run(lua_State *L)
 {
-    int            status;
     lua_State     *co;
     faas_state_t  *st;
 
@@ -95,42 +157,76 @@ faas_call_run(lua_State *L)
     /* a coroutine that finished cleanly is reused by the next call */
 
     if (st->refs[FAAS_REF_THREAD] != LUA_NOREF) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_THREAD]);
+        st->run.thread = st->refs[FAAS_REF_THREAD];
+        st->refs[FAAS_REF_THREAD] = LUA_NOREF;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->run.thread);
         co = lua_tothread(L, -1);
 
     } else {
         co = lua_newthread(L);
         lua_pushvalue(L, -1);
-        st->refs[FAAS_REF_THREAD] = luaL_ref(L, LUA_REGISTRYINDEX);
+        st->run.thread = luaL_ref(L, LUA_REGISTRYINDEX);
     }
-
-    st->invocations++;
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_HANDLER]);
     faas_event_push(st);
     lua_xmove(L, co, 3);
 
     faas_limits_arm(st, 1);
-    status = lua_resume(co, 2);
+
+    return faas_call_after(L, st, co, lua_resume(co, 2));
+}
+
+
+/* the handler goes on with what its faas.invoke returns */
+
+static int
+faas_call_resume_run(lua_State *L)
+{
+    int            n;
+    lua_State     *co;
+    faas_state_t  *st;
+
+    st = lua_touserdata(L, 1);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st->run.thread);
+    co = lua_tothread(L, -1);
+
+    n = faas_invoke_push_result(L, st);
+    lua_xmove(L, co, n);
+
+    return faas_call_after(L, st, co, lua_resume(co, n));
+}
+
+
+static int
+faas_call_after(lua_State *L, faas_state_t *st, lua_State *co, int status)
+{
+    uint64_t  deadline;
 
     /*
-     * The handler is done: checking its result is not timed (see the
-     * allocator's clock check in faas_limits.c).
+     * The handler stopped: checking its result is not timed (see the
+     * allocator's clock check in faas_limits.c).  A handler that waits
+     * keeps its deadline for when it goes on.
      */
 
-    st->deadline = UINT64_MAX;
+    deadline = st->run.deadline;
+    st->run.deadline = UINT64_MAX;
+
+    if (status == LUA_YIELD && st->run.invoke != NULL) {
+        st->run.deadline = deadline;
+        st->run.rc = FAAS_AGAIN;
+        return 0;
+    }
 
     if (status != 0) {
-        luaL_unref(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_THREAD]);
-        st->refs[FAAS_REF_THREAD] = LUA_NOREF;
-
         if (status == LUA_YIELD) {
             lua_pushliteral(L, "the handler yielded outside a faas call "
                             "(coroutine.yield at the handler's top level)");
             return lua_error(L);
         }
 
-        st->call->fail = faas_state_fail_class(st, status);
+        st->run.call->fail = faas_state_fail_class(st, status);
         faas_error_push(L, co, -1);
 
         return lua_error(L);
@@ -146,7 +242,114 @@ faas_call_run(lua_State *L)
 
     lua_settop(co, 0);
 
-    st->rc = faas_event_result(st, lua_gettop(L));
+    if (st->refs[FAAS_REF_THREAD] == LUA_NOREF) {
+        st->refs[FAAS_REF_THREAD] = st->run.thread;
+        st->run.thread = LUA_NOREF;
+    }
+
+    st->run.rc = faas_event_result(st, lua_gettop(L));
 
     return 0;
+}
+
+
+static int
+faas_call_end(faas_state_t *st, faas_call_t *call, int rc)
+{
+    lua_State  *L;
+
+    L = st->L;
+
+    if (rc == 0) {
+        rc = st->run.rc;
+
+        if (rc == FAAS_AGAIN) {
+            return faas_call_park(st, call);
+        }
+
+        faas_call_finish(st, call, 0);
+
+        return rc;
+    }
+
+    if (call->fail == FAAS_FAIL_NONE) {
+        call->fail = faas_state_fail_class(st, rc);
+    }
+
+    faas_log_failure(call, lua_tostring(L, -1));
+    lua_settop(L, 0);
+
+    /* a state that hit a limit may be in any shape: start afresh */
+
+    faas_call_finish(st, call, call->fail == FAAS_FAIL_TIMEOUT
+                               || call->fail == FAAS_FAIL_MEMORY);
+
+    return FAAS_ERROR;
+}
+
+
+/* the state after an invocation: kept, recycled, closed or released */
+
+static void
+faas_call_finish(faas_state_t *st, faas_call_t *call, int limit_hit)
+{
+    faas_run_drop(st);
+
+    if (st->retired) {
+        faas_state_release(st);
+
+    } else if (limit_hit) {
+        faas_state_close(st);
+
+    } else {
+        (void) faas_state_recycle(st, call);
+    }
+}
+
+
+/* what a finished or failed invocation leaves behind */
+
+static void
+faas_run_drop(faas_state_t *st)
+{
+    faas_invoke_destroy(st->run.invoke);
+    st->run.invoke = NULL;
+
+    luaL_unref(st->L, LUA_REGISTRYINDEX, st->run.thread);
+    st->run.thread = LUA_NOREF;
+    st->run.call = NULL;
+}
+
+
+static int
+faas_call_park(faas_state_t *st, faas_call_t *call)
+{
+    faas_run_t  *run;
+
+    run = malloc(sizeof(faas_run_t));
+    if (run == NULL) {
+        call->fail = FAAS_FAIL_MEMORY;
+        faas_log_failure(call, "cannot park the invocation: out of memory");
+        faas_store_batch_destroy(faas_kv_park(st));
+        faas_call_finish(st, call, 0);
+        return FAAS_ERROR;
+    }
+
+    /* the next invocation builds tables of its own: these are the
+       waiting handler's */
+    faas_event_detach(st);
+
+    *run = st->run;
+    run->batch = faas_kv_park(st);
+    run->state = st;
+
+    st->waiting++;
+    st->run.call = NULL;
+    st->run.invoke = NULL;
+    st->run.thread = LUA_NOREF;
+
+    call->parked = run;
+    call->invoke = run->invoke;
+
+    return FAAS_AGAIN;
 }

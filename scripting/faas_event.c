@@ -75,6 +75,7 @@ static const char  *faas_fail_names[] = {
 
 
 static void faas_event_keys(lua_State *L, faas_state_t *st);
+static void faas_event_skeleton(lua_State *L, faas_state_t *st);
 static int faas_msg_index(lua_State *L);
 static int faas_meta_index(lua_State *L);
 static int faas_meta_readonly(lua_State *L);
@@ -134,6 +135,28 @@ faas_ref_new(lua_State *L)
 void
 faas_event_open(lua_State *L, faas_state_t *st)
 {
+    faas_event_keys(L, st);
+
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, faas_msg_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    st->refs[FAAS_REF_MSG_MT] = faas_ref_new(L);
+
+    faas_event_skeleton(L, st);
+}
+
+
+/*
+ * The tables around request and response, reused by every invocation
+ * until one waits for a backend: it keeps them, and the next invocation
+ * makes new ones.
+ */
+
+static void
+faas_event_skeleton(lua_State *L, faas_state_t *st)
+{
     faas_function_t  *fn;
 
     fn = st->fn;
@@ -146,9 +169,7 @@ faas_event_open(lua_State *L, faas_state_t *st)
     st->refs[FAAS_REF_RECORD] = faas_ref_new(L);
     lua_createtable(L, 0, 3);
     st->refs[FAAS_REF_CF] = faas_ref_new(L);
-
-    faas_event_keys(L, st);
-
+    st->cf_response = 0;
 
     /*
      * config and context: read-only, ids looked up only when read; the
@@ -174,13 +195,18 @@ faas_event_open(lua_State *L, faas_state_t *st)
     faas_meta_readonly_mt(L, 0);
     lua_setmetatable(L, -2);
     st->refs[FAAS_REF_CONTEXT] = faas_ref_new(L);
+}
 
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, faas_msg_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    st->refs[FAAS_REF_MSG_MT] = faas_ref_new(L);
+
+void
+faas_event_detach(faas_state_t *st)
+{
+    int  i;
+
+    for (i = FAAS_REF_EVENT; i <= FAAS_REF_CONTEXT; i++) {
+        luaL_unref(st->L, LUA_REGISTRYINDEX, st->refs[i]);
+        st->refs[i] = LUA_NOREF;
+    }
 }
 
 
@@ -246,7 +272,7 @@ faas_event_keys(lua_State *L, faas_state_t *st)
     lua_rawset(L, t)
 
 
-/* pushes the event and the context of st->call */
+/* pushes the event and the context of st->run.call */
 
 void
 faas_event_push(faas_state_t *st)
@@ -256,7 +282,11 @@ faas_event_push(faas_state_t *st)
     faas_call_t  *call;
 
     L = st->L;
-    call = st->call;
+    call = st->run.call;
+
+    if (st->refs[FAAS_REF_EVENT] == LUA_NOREF) {
+        faas_event_skeleton(L, st);
+    }
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
@@ -267,7 +297,7 @@ faas_event_push(faas_state_t *st)
     lua_createtable(L, 0, 4);
     faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
     lua_setmetatable(L, -2);
-    st->msgs[FAAS_MSG_REQUEST] = lua_topointer(L, -1);
+    st->run.msgs[FAAS_MSG_REQUEST] = lua_topointer(L, -1);
     faas_set_key(L, cf, keys, FAAS_K_REQUEST);
 
     if (call->event == FAAS_ORIGIN_RESPONSE
@@ -276,11 +306,12 @@ faas_event_push(faas_state_t *st)
         lua_createtable(L, 0, 4);
         faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
         lua_setmetatable(L, -2);
-        st->msgs[FAAS_MSG_RESPONSE] = lua_topointer(L, -1);
+        st->run.msgs[FAAS_MSG_RESPONSE] = lua_topointer(L, -1);
         faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
+        st->cf_response = 1;
 
-    } else if (st->msgs[FAAS_MSG_RESPONSE]) {
-        st->msgs[FAAS_MSG_RESPONSE] = NULL;
+    } else if (st->cf_response) {
+        st->cf_response = 0;
         lua_pushnil(L);
         faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
     }
@@ -313,7 +344,7 @@ faas_event_push(faas_state_t *st)
     faas_set_key(L, t, keys, FAAS_K_EVENT_TYPE);
     lua_pushboolean(L, call->cold_start);
     faas_set_key(L, t, keys, FAAS_K_COLD_START);
-    lua_pushnumber(L, st->invocations);
+    lua_pushnumber(L, st->run.invocation);
     faas_set_key(L, t, keys, FAAS_K_INVOCATION);
 
     /* leave the event and the context where keys was */
@@ -331,7 +362,7 @@ faas_meta_index(lua_State *L)
     faas_str_t     v;
     faas_call_t   *call;
 
-    call = faas_state_from(L)->call;
+    call = faas_state_from(L)->run.call;
     k = lua_tostring(L, 2);
 
     if (call == NULL || k == NULL) {
@@ -375,8 +406,8 @@ faas_context_remaining(lua_State *L)
     st = faas_state_from(L);
     now = faas_now_us();
 
-    lua_pushinteger(L, st->deadline > now
-                       ? (lua_Integer) ((st->deadline - now) / 1000) : 0);
+    lua_pushinteger(L, st->run.deadline > now
+                       ? (lua_Integer) ((st->run.deadline - now) / 1000) : 0);
 
     return 1;
 }
@@ -397,7 +428,7 @@ faas_msg_index(lua_State *L)
     faas_state_t  *st;
 
     st = faas_state_from(L);
-    call = st->call;
+    call = st->run.call;
     k = lua_tolstring(L, 2, &len);
 
     if (call == NULL || k == NULL || lua_type(L, 2) != LUA_TSTRING) {
@@ -408,10 +439,10 @@ faas_msg_index(lua_State *L)
 
     p = lua_topointer(L, 1);
 
-    if (p == st->msgs[FAAS_MSG_REQUEST]) {
+    if (p == st->run.msgs[FAAS_MSG_REQUEST]) {
         msg = FAAS_MSG_REQUEST;
 
-    } else if (p != NULL && p == st->msgs[FAAS_MSG_RESPONSE]) {
+    } else if (p != NULL && p == st->run.msgs[FAAS_MSG_RESPONSE]) {
         msg = FAAS_MSG_RESPONSE;
 
     } else {
@@ -476,7 +507,7 @@ faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
 
-    call = st->call;
+    call = st->run.call;
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     ctx.keys = lua_gettop(L);
@@ -779,11 +810,11 @@ faas_headers_forbidden(lua_State *L, faas_state_t *st, faas_msg_e msg,
 {
     const char  *why;
 
-    why = faas_header_forbidden(st->call->event, msg, lname);
+    why = faas_header_forbidden(st->run.call->event, msg, lname);
 
     if (why) {
         faas_bad_return(L, "header \"%s\" %s in %s", lname->data, why,
-                        faas_event_name(st->call->event));
+                        faas_event_name(st->run.call->event));
     }
 }
 
@@ -806,7 +837,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_call_t          *call;
     faas_host_headers_t   hh;
 
-    call = st->call;
+    call = st->run.call;
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
@@ -929,7 +960,7 @@ faas_bad_return(lua_State *L, const char *fmt, ...)
 {
     va_list  args;
 
-    faas_state_from(L)->call->fail = FAAS_FAIL_BAD_RETURN;
+    faas_state_from(L)->run.call->fail = FAAS_FAIL_BAD_RETURN;
 
     va_start(args, fmt);
     lua_pushvfstring(L, fmt, args);
@@ -962,7 +993,7 @@ faas_event_result(faas_state_t *st, int idx)
     switch (lua_type(L, idx)) {
 
     case LUA_TNIL:
-        if (st->call->event == FAAS_CONTENT) {
+        if (st->run.call->event == FAAS_CONTENT) {
             faas_bad_return(L, "a content function must return a "
                             "response, not nil");
         }
@@ -975,15 +1006,15 @@ faas_event_result(faas_state_t *st, int idx)
 
     default:
         faas_bad_return(L, "the handler must return %s or nil, not %s",
-                        st->msgs[FAAS_MSG_RESPONSE]
+                        st->run.msgs[FAAS_MSG_RESPONSE]
                         ? "the response" : "the request, a response",
                         luaL_typename(L, idx));
     }
 
-    if (st->msgs[FAAS_MSG_RESPONSE]) {
-        if (lua_topointer(L, idx) == st->msgs[FAAS_MSG_REQUEST]) {
+    if (st->run.msgs[FAAS_MSG_RESPONSE]) {
+        if (lua_topointer(L, idx) == st->run.msgs[FAAS_MSG_REQUEST]) {
             faas_bad_return(L, "%s must return the response, not the "
-                            "request", faas_event_name(st->call->event));
+                            "request", faas_event_name(st->run.call->event));
         }
 
         faas_response_result(L, st, idx);
@@ -997,7 +1028,7 @@ faas_event_result(faas_state_t *st, int idx)
 
     lua_pop(L, 1);
 
-    if (st->call->event == FAAS_CONTENT) {
+    if (st->run.call->event == FAAS_CONTENT) {
         faas_bad_return(L, "a content function must return a response");
     }
 
@@ -1017,7 +1048,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
     faas_field_t      *f;
     faas_writeback_t   wb;
 
-    call = st->call;
+    call = st->run.call;
     memset(&wb, 0, sizeof(faas_writeback_t));
 
     for (f = faas_fields; f->name; f++) {
@@ -1105,7 +1136,7 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
     faas_field_t      *f;
     faas_writeback_t   wb;
 
-    call = st->call;
+    call = st->run.call;
     memset(&wb, 0, sizeof(faas_writeback_t));
 
     for (f = faas_fields; f->name; f++) {
@@ -1184,7 +1215,7 @@ faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
     size_t        i;
     faas_call_t  *call;
 
-    call = st->call;
+    call = st->run.call;
 
     /* the result is valid: the function's state goes first, all or none */
     faas_kv_commit(st->L);
@@ -1288,7 +1319,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         "\"base64\"");
     }
 
-    n = st->call->body_max ? st->call->body_max : FAAS_MAX_BODY;
+    n = st->run.call->body_max ? st->run.call->body_max : FAAS_MAX_BODY;
 
     if (resp.body.len > n) {
         faas_bad_return(L, "the response body of %d bytes is larger than "
@@ -1343,7 +1374,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
 
     faas_kv_commit(L);
 
-    st->call->host->respond(st->call->req, &resp);
+    st->run.call->host->respond(st->run.call->req, &resp);
 
     return FAAS_DONE;
 }

@@ -68,7 +68,7 @@ faas_event_body_push(lua_State *L, faas_state_t *st, faas_msg_e msg)
     faas_body_t   b;
     faas_call_t  *call;
 
-    call = st->call;
+    call = st->run.call;
 
     if (call->host->body == NULL
         || (msg == FAAS_MSG_REQUEST && !faas_request_event(call->event))
@@ -112,7 +112,7 @@ faas_event_request_body(lua_State *L, faas_state_t *st, int t,
     faas_body_t   cur;
     faas_call_t  *call;
 
-    call = st->call;
+    call = st->run.call;
 
     type = faas_rawfield(L, t, "body");
 
@@ -213,7 +213,7 @@ faas_event_response_body(lua_State *L, faas_state_t *st, int t,
     faas_body_t   cur;
     faas_call_t  *call;
 
-    call = st->call;
+    call = st->run.call;
 
     type = faas_rawfield(L, t, "body");
 
@@ -315,7 +315,7 @@ faas_event_origin_push(lua_State *L, faas_state_t *st)
     faas_origin_t   o;
     faas_call_t    *call;
 
-    call = st->call;
+    call = st->run.call;
 
     if ((call->event != FAAS_ORIGIN_REQUEST
          && call->event != FAAS_ORIGIN_RESPONSE)
@@ -412,7 +412,7 @@ faas_event_request_origin(lua_State *L, faas_state_t *st, int t)
     faas_call_t    *call;
     faas_origin_t  *o, orig;
 
-    call = st->call;
+    call = st->run.call;
 
     type = faas_rawfield(L, t, "origin");
 

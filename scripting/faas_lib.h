@@ -21,6 +21,17 @@ int faas_lib_crypto_open(lua_State *L);
 /* Sets `json` (encode, decode, null, array_mt). */
 int faas_lib_json_open(lua_State *L);
 
+/*
+ * The base64 codec in plain C (RFC 4648; url: the URL-safe alphabet,
+ * unpadded).  encode writes (len + 2) / 3 * 4 bytes at most; decode
+ * needs len / 4 * 3 + 3 bytes and returns -1 for invalid text (nopad:
+ * padding refused).
+ */
+void faas_b64_encode(const unsigned char *in, size_t len, int url,
+    char *out, size_t *outlen);
+int faas_b64_decode(const char *in, size_t len, int url, int nopad,
+    unsigned char *out, size_t *outlen);
+
 /* Pushes the strictly decoded base64 text s; -1 (nothing pushed) if bad. */
 int faas_base64_decode_push(lua_State *L, const char *s, size_t len);
 
@@ -40,6 +51,9 @@ int faas_lib_geo_open(lua_State *L);
  */
 int faas_lib_kv_open(lua_State *L);
 void faas_kv_commit(lua_State *L);
+
+/* Sets `invoke`: faas.invoke(backend, action, payload [, opts]). */
+int faas_lib_invoke_open(lua_State *L);
 
 /*
  * Decodes JSON text of len bytes and pushes the value (objects and arrays

@@ -94,10 +94,6 @@ static int faas_crypto_sha1(lua_State *L);
 static int faas_crypto_sha256(lua_State *L);
 static int faas_crypto_sha512(lua_State *L);
 static int faas_crypto_hmac(lua_State *L);
-static void faas_b64_encode(const unsigned char *in, size_t len, int url,
-    char *out, size_t *outlen);
-static int faas_b64_decode(const char *in, size_t len, int url,
-    int nopad, unsigned char *out, size_t *outlen);
 static int faas_crypto_b64enc(lua_State *L, int url, const char *fn);
 static int faas_crypto_b64dec(lua_State *L, int url, const char *fn);
 static int faas_crypto_base64_encode(lua_State *L);
@@ -229,7 +225,7 @@ faas_crypto_hmac(lua_State *L)
 }
 
 
-static void
+void
 faas_b64_encode(const unsigned char *in, size_t len, int url, char *out,
     size_t *outlen)
 {
@@ -308,7 +304,7 @@ faas_b64_value(unsigned char c, int url)
  * -1 for invalid text.
  */
 
-static int
+int
 faas_b64_decode(const char *in, size_t len, int url, int nopad,
     unsigned char *out, size_t *outlen)
 {

@@ -40,7 +40,7 @@ faas_lib_geo(lua_State *L)
     faas_call_t        *call;
     faas_geo_result_t   res;
 
-    call = faas_state_from(L)->call;
+    call = faas_state_from(L)->run.call;
     ap = NULL;
 
     if (!lua_isnoneornil(L, 1)) {

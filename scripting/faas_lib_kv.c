@@ -14,7 +14,7 @@
  *
  * The batch belongs to the warm state (one per function per worker) and
  * is reset by the first kv call of each invocation, which it recognises
- * by st->invocations; a batch of an earlier invocation is never
+ * by st->run.invocation; a batch of an earlier invocation is never
  * committed.  It lives in a userdata of the state, so lua_close() frees
  * it with the state, whatever ended the state.
  *
@@ -41,7 +41,7 @@
 typedef struct faas_kv_s {
     faas_store_t              *store;       /* the store of the batch */
     faas_store_batch_t        *batch;
-    double                     invocation;  /* st->invocations staged */
+    double                     invocation;  /* st->run.invocation staged */
 
     char                      *buf;         /* a value copied out */
     size_t                     size;
@@ -119,16 +119,6 @@ faas_kv_gc(lua_State *L)
 }
 
 
-static uint64_t
-faas_kv_now_ms(void)
-{
-    struct timespec  ts;
-
-    /* expiries outlive the process: wall-clock time */
-    clock_gettime(CLOCK_REALTIME, &ts);
-
-    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 
 /* the running call's store, or an error naming the directive */
@@ -136,13 +126,13 @@ faas_kv_now_ms(void)
 static faas_store_t *
 faas_kv_store(lua_State *L, faas_state_t *st)
 {
-    if (st->call == NULL || st->call->store == NULL) {
+    if (st->run.call == NULL || st->run.call->store == NULL) {
         luaL_error(L, "faas.kv needs function state: add \"faas_state DIR\""
                    " to the http block");
         return NULL;
     }
 
-    return st->call->store;
+    return st->run.call->store;
 }
 
 
@@ -235,7 +225,7 @@ faas_kv_batch(lua_State *L, faas_state_t *st, faas_store_t *store)
 
     kv = st->kv;
 
-    if (st->invocations == 0) {
+    if (st->run.invocation == 0) {
         /* the file's top-level code: no invocation would commit it */
         luaL_error(L, "faas.kv writes belong in the handler, not in the "
                    "file's top-level code");
@@ -255,11 +245,11 @@ faas_kv_batch(lua_State *L, faas_state_t *st, faas_store_t *store)
         }
 
         kv->store = store;
-        kv->invocation = st->invocations;
+        kv->invocation = st->run.invocation;
 
-    } else if (kv->invocation != st->invocations) {
+    } else if (kv->invocation != st->run.invocation) {
         faas_store_batch_reset(kv->batch);
-        kv->invocation = st->invocations;
+        kv->invocation = st->run.invocation;
     }
 
     return kv->batch;
@@ -281,7 +271,7 @@ faas_kv_staged(lua_State *L, faas_state_t *st, faas_store_t *store,
     kv = st->kv;
 
     if (kv->batch == NULL || kv->store != store
-        || kv->invocation != st->invocations
+        || kv->invocation != st->run.invocation
         || faas_store_batch_count(kv->batch) == 0)
     {
         return FAAS_STORE_NOT_FOUND;
@@ -323,7 +313,7 @@ faas_kv_read(lua_State *L, faas_state_t *st, faas_store_t *store,
     }
 
     rc = faas_store_get(store, st->fn->name.data, st->fn->name.len, key,
-                        len, faas_kv_now_ms(), &v);
+                        len, faas_now_ms(), &v);
 
     if (rc != FAAS_STORE_OK) {
         faas_store_read_end(store);
@@ -582,6 +572,51 @@ faas_kv_delete(lua_State *L)
 }
 
 
+/*
+ * An invocation that waits for a backend takes its staged writes along,
+ * and gets them back when it goes on: the invocations that run meanwhile
+ * stage and commit their own.
+ */
+
+faas_store_batch_t *
+faas_kv_park(faas_state_t *st)
+{
+    faas_kv_t           *kv;
+    faas_store_batch_t  *batch;
+
+    kv = st->kv;
+
+    if (kv == NULL || kv->batch == NULL
+        || kv->invocation != st->run.invocation)
+    {
+        return NULL;
+    }
+
+    batch = kv->batch;
+    kv->batch = NULL;
+
+    return batch;
+}
+
+
+void
+faas_kv_unpark(faas_state_t *st, faas_store_batch_t *batch)
+{
+    faas_kv_t  *kv;
+
+    kv = st->kv;
+
+    if (kv == NULL || batch == NULL) {
+        return;
+    }
+
+    faas_store_batch_destroy(kv->batch);
+
+    kv->batch = batch;
+    kv->invocation = st->run.invocation;
+}
+
+
 void
 faas_kv_commit(lua_State *L)
 {
@@ -594,7 +629,7 @@ faas_kv_commit(lua_State *L)
     kv = st->kv;
 
     if (kv == NULL || kv->batch == NULL
-        || kv->invocation != st->invocations)
+        || kv->invocation != st->run.invocation)
     {
         return;
     }
@@ -605,13 +640,13 @@ faas_kv_commit(lua_State *L)
         return;
     }
 
-    rc = faas_store_batch_commit(kv->batch, faas_kv_now_ms());
+    rc = faas_store_batch_commit(kv->batch, faas_now_ms());
 
     /* committed or not, these writes are done with */
     faas_store_batch_reset(kv->batch);
 
     if (rc != FAAS_STORE_OK) {
-        st->call->fail = FAAS_FAIL_STATE;
+        st->run.call->fail = FAAS_FAIL_STATE;
         luaL_error(L, "faas.kv: the commit of %d staged key%s failed: %s",
                    (int) n, n == 1 ? "" : "s",
                    faas_store_strerror(kv->store));

@@ -48,15 +48,15 @@ faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
     if (nsize > osize
         && st->used + (nsize - osize)
-           > st->limit + (st->kill == FAAS_FAIL_MEMORY ? FAAS_MEMORY_RESERVE
+           > st->limit + (st->run.kill == FAAS_FAIL_MEMORY ? FAAS_MEMORY_RESERVE
                                                       : 0))
     {
         st->oom = 1;
 
         /* like a timeout, running out of memory is final for the call */
 
-        if (st->hooked && st->kill == FAAS_FAIL_NONE) {
-            st->kill = FAAS_FAIL_MEMORY;
+        if (st->hooked && st->run.kill == FAAS_FAIL_NONE) {
+            st->run.kill = FAAS_FAIL_MEMORY;
             faas_limits_sticky(st);
         }
 
@@ -90,16 +90,29 @@ faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         if (st->allocated >= FAAS_ALLOC_CHECK) {
             st->allocated = 0;
 
-            if (st->hooked && st->kill == FAAS_FAIL_NONE
-                && faas_now_us() >= st->deadline)
+            if (st->hooked && st->run.kill == FAAS_FAIL_NONE
+                && faas_now_us() >= st->run.deadline)
             {
-                st->kill = FAAS_FAIL_TIMEOUT;
+                st->run.kill = FAAS_FAIL_TIMEOUT;
                 faas_limits_sticky(st);
             }
         }
     }
 
     return p;
+}
+
+
+/* expiries outlive the process: wall-clock time */
+
+uint64_t
+faas_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 
@@ -123,19 +136,34 @@ faas_now_us(void)
 void
 faas_limits_arm(faas_state_t *st, uint64_t factor)
 {
-    if (st->kill != FAAS_FAIL_NONE || !st->hooked) {
+    if (!st->hooked) {
         lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
         st->hooked = 1;
     }
 
-    st->kill = FAAS_FAIL_NONE;
+    st->run.kill = FAAS_FAIL_NONE;
     st->oom = 0;
-    st->steps = 0;
-    st->timeout = st->fn->timeout * factor;
-    st->budget = st->fn->instructions * factor;
-    st->deadline = faas_now_us() + st->timeout;
-    st->max_steps = st->budget ? st->budget / FAAS_HOOK_INTERVAL + 1 : 0;
-    st->cstack = __builtin_frame_address(0);
+    st->run.steps = 0;
+    st->run.timeout = st->fn->timeout * factor;
+    st->run.budget = st->fn->instructions * factor;
+    st->run.deadline = faas_now_us() + st->run.timeout;
+    st->run.max_steps = st->run.budget ? st->run.budget / FAAS_HOOK_INTERVAL + 1 : 0;
+    st->run.cstack = __builtin_frame_address(0);
+}
+
+
+/* an invocation that waited goes on with the deadline it had */
+
+void
+faas_limits_resume(faas_state_t *st)
+{
+    if (!st->hooked) {
+        lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
+        st->hooked = 1;
+    }
+
+    st->oom = 0;
+    st->run.cstack = __builtin_frame_address(0);
 }
 
 
@@ -145,6 +173,9 @@ void
 faas_limits_sticky(faas_state_t *st)
 {
     lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, 1);
+
+    /* the next invocation, or one that resumes, sets the interval back */
+    st->hooked = 0;
 }
 
 
@@ -182,8 +213,8 @@ faas_limits_cstack(lua_State *L)
 static void
 faas_limits_cstack_check(lua_State *L, faas_state_t *st)
 {
-    if (st->cstack != NULL
-        && st->cstack - (char *) __builtin_frame_address(0)
+    if (st->run.cstack != NULL
+        && st->run.cstack - (char *) __builtin_frame_address(0)
            > FAAS_MAX_CSTACK)
     {
         luaL_error(L, "C stack overflow");
@@ -200,24 +231,24 @@ faas_hook(lua_State *L, lua_Debug *ar)
 
     st = faas_state_from(L);
 
-    if (st->kill == FAAS_FAIL_NONE) {
-        st->steps++;
+    if (st->run.kill == FAAS_FAIL_NONE) {
+        st->run.steps++;
 
-        if ((st->max_steps == 0 || st->steps < st->max_steps)
-            && faas_now_us() < st->deadline)
+        if ((st->run.max_steps == 0 || st->run.steps < st->run.max_steps)
+            && faas_now_us() < st->run.deadline)
         {
             faas_limits_cstack_check(L, st);
             return;
         }
 
-        st->kill = FAAS_FAIL_TIMEOUT;
+        st->run.kill = FAAS_FAIL_TIMEOUT;
         faas_limits_sticky(st);
     }
 
-    switch (st->kill) {
+    switch (st->run.kill) {
 
     case FAAS_FAIL_SANDBOX:
-        luaL_error(L, "%s", st->violation);
+        luaL_error(L, "%s", st->run.violation);
         return;
 
     case FAAS_FAIL_MEMORY:
@@ -229,12 +260,12 @@ faas_hook(lua_State *L, lua_Debug *ar)
         break;
     }
 
-    if (st->max_steps && st->steps >= st->max_steps) {
+    if (st->run.max_steps && st->run.steps >= st->run.max_steps) {
         luaL_error(L, "instruction budget of %f exceeded",
-                   (lua_Number) st->budget);
+                   (lua_Number) st->run.budget);
         return;
     }
 
     luaL_error(L, "timeout of %f ms exceeded",
-               (lua_Number) ((st->timeout + 999) / 1000));
+               (lua_Number) ((st->run.timeout + 999) / 1000));
 }

@@ -19,6 +19,7 @@
 
 #define FAAS_OK          0
 #define FAAS_ERROR      -1
+#define FAAS_AGAIN      -2      /* waits for a backend: see faas_resume */
 #define FAAS_DONE       -4      /* the function generated a response */
 #define FAAS_DECLINED   -5
 
@@ -126,6 +127,8 @@ typedef struct {
 
 typedef int (*faas_header_pt)(void *arg, faas_header_t *h);
 
+typedef struct faas_invoke_s  faas_invoke_t;
+
 
 /*
  * What a host provides for one request.  Strings handed to the host are
@@ -179,6 +182,13 @@ typedef struct {
      */
     int   (*origin)(void *req, faas_origin_t *origin);
     int   (*set_origin)(void *req, faas_origin_t *origin);
+
+    /* the backend of that name (faas_backend.h), NULL when none; may be
+       NULL for a host without backends */
+    struct faas_backend_s *(*backend)(void *req, faas_str_t *name);
+
+    /* a faas.invoke's result reaches the handler (metrics); may be NULL */
+    void  (*invoked)(void *req, faas_invoke_t *inv);
 } faas_host_t;
 
 
@@ -217,10 +227,17 @@ typedef struct {
        0: FAAS_MAX_BODY (faas_response_max) */
     size_t                     body_max;
 
+    /* the host can suspend this call: faas.invoke may wait */
+    int                        can_wait;
+
     /* out */
     faas_fail_e                fail;
     int                        cold_start;
     int                        recycled;    /* state dropped after it */
+
+    /* with FAAS_AGAIN: the backend call the handler waits for */
+    faas_invoke_t             *invoke;
+    void                      *parked;      /* the runtime's */
 } faas_call_t;
 
 
@@ -273,6 +290,18 @@ int faas_prewarm(faas_call_t *call);
  * call->fail, nothing written back).
  */
 int faas_call(faas_call_t *call);
+
+/*
+ * FAAS_AGAIN from faas_call() or faas_resume(): the handler waits for
+ * call->invoke (faas_backend.h), and other calls may run meanwhile.  Once
+ * that is FAAS_INVOKE_READY the host calls faas_resume(), which returns
+ * as faas_call() does (FAAS_AGAIN again for the next faas.invoke).  A
+ * host that gives up on a waiting call (its request went away) calls
+ * faas_cancel(): nothing of the invocation is written back or committed.
+ * call->invoke belongs to the runtime.
+ */
+int faas_resume(faas_call_t *call);
+void faas_cancel(faas_call_t *call);
 
 const char *faas_event_name(faas_event_e event);
 const char *faas_fail_name(faas_fail_e fail);

@@ -83,7 +83,7 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
 
     st->fn = fn;
     st->limit = fn->memory;
-    st->call = call;
+    st->run.call = call;
 
     for (i = 0; i < FAAS_REF_MAX; i++) {
         st->refs[i] = LUA_NOREF;
@@ -115,6 +115,7 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
         }
 
         faas_log_failure(call, lua_tostring(L, -1));
+        st->run.call = NULL;
         faas_state_close(st);
         return NULL;
     }
@@ -136,6 +137,11 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
     return st;
 }
 
+
+/*
+ * Takes the state out of service: the function gets a new one on its next
+ * invocation.  The state itself goes once no parked invocation needs it.
+ */
 
 void
 faas_state_close(faas_state_t *st)
@@ -161,7 +167,22 @@ faas_state_close(faas_state_t *st)
             faas_lru_tail = st->lru_prev;
         }
 
+        st->lru_prev = NULL;
+        st->lru_next = NULL;
         faas_nstates--;
+    }
+
+    st->retired = 1;
+
+    faas_state_release(st);
+}
+
+
+void
+faas_state_release(faas_state_t *st)
+{
+    if (!st->retired || st->waiting || st->run.call) {
+        return;
     }
 
     lua_close(st->L);
@@ -174,7 +195,7 @@ faas_state_close(faas_state_t *st)
 void
 faas_state_touch(faas_state_t *st)
 {
-    if (faas_lru_head == st) {
+    if (faas_lru_head == st || st->retired) {
         return;
     }
 
@@ -207,7 +228,9 @@ faas_state_evict(faas_call_t *call)
 
     while (faas_max_states && faas_nstates >= faas_max_states) {
 
-        for (st = faas_lru_tail; st && st->call; st = st->lru_prev) {
+        for (st = faas_lru_tail; st && (st->run.call || st->waiting);
+             st = st->lru_prev)
+        {
             /* void */
         }
 
@@ -280,8 +303,8 @@ faas_state_gc(lua_State *L)
 faas_fail_e
 faas_state_fail_class(faas_state_t *st, int status)
 {
-    if (st->kill != FAAS_FAIL_NONE) {
-        return st->kill;
+    if (st->run.kill != FAAS_FAIL_NONE) {
+        return st->run.kill;
     }
 
     if (st->oom || status == LUA_ERRMEM) {
@@ -305,17 +328,17 @@ faas_violation(lua_State *L, const char *fmt, ...)
 
     st = faas_state_from(L);
 
-    if (st->kill == FAAS_FAIL_NONE) {
-        st->kill = FAAS_FAIL_SANDBOX;
+    if (st->run.kill == FAAS_FAIL_NONE) {
+        st->run.kill = FAAS_FAIL_SANDBOX;
 
         va_start(args, fmt);
-        vsnprintf(st->violation, sizeof(st->violation), fmt, args);
+        vsnprintf(st->run.violation, sizeof(st->run.violation), fmt, args);
         va_end(args);
 
         faas_limits_sticky(st);
     }
 
-    return luaL_error(L, "%s", st->violation);
+    return luaL_error(L, "%s", st->run.violation);
 }
 
 
@@ -348,7 +371,7 @@ faas_state_init(lua_State *L)
     rc = luaL_loadbufferx(L, fn->source, fn->source_len, fn->path - 1,
                           "t");
     if (rc != 0) {
-        st->call->fail = (rc == LUA_ERRSYNTAX) ? FAAS_FAIL_SYNTAX
+        st->run.call->fail = (rc == LUA_ERRSYNTAX) ? FAAS_FAIL_SYNTAX
                                                : FAAS_FAIL_MEMORY;
         return lua_error(L);
     }
@@ -359,7 +382,7 @@ faas_state_init(lua_State *L)
     lua_getfield(L, -1, "ffi");
 
     if (!lua_isnil(L, -1)) {
-        st->call->fail = FAAS_FAIL_SANDBOX;
+        st->run.call->fail = FAAS_FAIL_SANDBOX;
         return luaL_error(L, "%s: cdata literals (1LL, 1ULL, 1i) are "
                           "refused", fn->path);
     }
@@ -394,7 +417,7 @@ faas_state_run_chunk(lua_State *L)
     }
 
     if (lua_type(L, -1) != LUA_TFUNCTION) {
-        st->call->fail = FAAS_FAIL_BAD_RETURN;
+        st->run.call->fail = FAAS_FAIL_BAD_RETURN;
         lua_pushfstring(L, "%s: the file must return the handler function"
                         " or a table with a \"handler\" function, not %s",
                         st->fn->path, luaL_typename(L, -1));

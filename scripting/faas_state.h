@@ -39,6 +39,29 @@
 typedef struct faas_state_s  faas_state_t;
 
 
+/* what belongs to one invocation, as opposed to its warm state */
+typedef struct {
+    faas_call_t               *call;
+    double                     invocation;  /* its number; 0: top level */
+    const void                *msgs[2];     /* the live request, response */
+    uint64_t                   timeout;
+    uint64_t                   budget;
+    uint64_t                   deadline;    /* monotonic microseconds */
+    char                      *cstack;      /* C stack at the call's start */
+    uint64_t                   steps;       /* hook intervals run */
+    uint64_t                   max_steps;   /* 0: no budget */
+    faas_fail_e                kill;        /* sticky limit kill */
+    int                        rc;          /* FAAS_OK or FAAS_DONE */
+    int                        thread;      /* its coroutine, a reference */
+    char                       violation[128];
+
+    /* while parked: the staged kv writes and the backend call awaited */
+    struct faas_store_batch_s *batch;
+    faas_invoke_t             *invoke;
+    faas_state_t              *state;
+} faas_run_t;
+
+
 struct faas_function_s {
     faas_str_t                 name;
     char                      *path;
@@ -87,27 +110,24 @@ struct faas_state_s {
     size_t                     limit;
     unsigned                   oom:1;
     unsigned                   hooked:1;
+    unsigned                   cf_response:1; /* the reused cf has one */
 
     lua_State                 *L;
     faas_function_t           *fn;
     int                        refs[FAAS_REF_MAX];
     double                     invocations;
 
-    /* the running call and its limits */
-    faas_call_t               *call;
-    const void                *msgs[2];     /* the live request, response */
-    uint64_t                   timeout;     /* of the running call */
-    uint64_t                   budget;
-    uint64_t                   deadline;    /* monotonic microseconds */
-    char                      *cstack;      /* C stack at the call's start */
-    uint64_t                   steps;       /* hook intervals run */
-    uint64_t                   max_steps;   /* 0: no budget */
-    faas_fail_e                kill;        /* sticky limit kill */
-    int                        rc;          /* FAAS_OK or FAAS_DONE */
-    char                       violation[128];
+    /*
+     * The invocation running now.  One waiting for a backend is parked in
+     * its call (faas_call.c) while others run in the state, and comes
+     * back here when it resumes.
+     */
+    faas_run_t                 run;
+    unsigned                   waiting;     /* parked invocations */
+    unsigned                   retired:1;   /* closed when none waits */
 
-    /* faas_lib_kv.c: the staged writes of the invocation; owned by a
-       userdata of the Lua state, freed by lua_close() */
+    /* faas_lib_kv.c: the staged writes of the running invocation; owned
+       by a userdata of the Lua state, freed by lua_close() */
     struct faas_kv_s          *kv;
 
     /* the process's live states, most recently used first */
@@ -119,7 +139,9 @@ struct faas_state_s {
 /* faas_limits.c */
 void *faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 uint64_t faas_now_us(void);
+uint64_t faas_now_ms(void);
 void faas_limits_arm(faas_state_t *st, uint64_t factor);
+void faas_limits_resume(faas_state_t *st);
 void faas_limits_sticky(faas_state_t *st);
 void faas_limits_check(lua_State *L);
 void faas_limits_cstack(lua_State *L);
@@ -128,6 +150,13 @@ void faas_limits_cstack(lua_State *L);
    for library functions the hook cannot interrupt */
 void faas_lib_string_open(lua_State *L);
 void faas_lib_table_open(lua_State *L);
+
+/* faas_lib_kv.c: the staged writes of a waiting invocation */
+struct faas_store_batch_s *faas_kv_park(faas_state_t *st);
+void faas_kv_unpark(faas_state_t *st, struct faas_store_batch_s *batch);
+
+/* faas_lib_invoke.c: pushes what faas.invoke returns to the handler */
+int faas_invoke_push_result(lua_State *L, faas_state_t *st);
 
 /* faas_sandbox.c */
 int faas_sandbox_open(lua_State *L);
@@ -141,6 +170,7 @@ void faas_log_failure(faas_call_t *call, const char *msg);
 /* faas_state.c */
 faas_state_t *faas_state_get(faas_function_t *fn, faas_call_t *call);
 void faas_state_close(faas_state_t *st);
+void faas_state_release(faas_state_t *st);
 void faas_state_touch(faas_state_t *st);
 int faas_state_recycle(faas_state_t *st, faas_call_t *call);
 faas_state_t *faas_state_from(lua_State *L);
@@ -151,6 +181,7 @@ void faas_error_push(lua_State *L, lua_State *co, int idx);
 /* faas_event.c */
 void faas_event_open(lua_State *L, faas_state_t *st);
 void faas_event_push(faas_state_t *st);
+void faas_event_detach(faas_state_t *st);
 int faas_event_result(faas_state_t *st, int idx);
 int faas_rawfield(lua_State *L, int idx, const char *k);
 void faas_headers_check_name(lua_State *L, faas_str_t *lname);
