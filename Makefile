@@ -20,7 +20,8 @@ DEB_PACKAGES := nginx nginx-dev libluajit2-5.1-dev libmaxminddb-dev \
     gcc make perl libtest-base-perl libspiffy-perl libtext-diff-perl \
     libtest-longstring-perl libwww-perl libhttp-message-perl liburi-perl \
     libipc-run-perl liblist-moreutils-perl curl valgrind \
-    wrk gnuplot-nox libnginx-mod-http-lua libnginx-mod-http-js
+    wrk gnuplot-nox libnginx-mod-http-lua libnginx-mod-http-js \
+    python3-botocore
 
 LIB_SRCS    := $(wildcard scripting/*.c cache/*.c geo/*.c)
 LIB_HDRS    := $(wildcard scripting/*.h cache/*.h geo/*.h)
