@@ -12,12 +12,24 @@ response) that speaks three protocols over the same set of actions:
                   SigV4 verified with botocore
   http       POST /fn/{action}, optional "Authorization: Bearer TOKEN"
 
+Started by tests (t/inc/FaasBackend.pm) as
+
+  /usr/bin/python3 t/backend/faas-backend.py --listen 127.0.0.1:PORT
+      [--ow-auth UUID:KEY] [--ow-blocking-wait MS] [--bearer TOKEN]
+      [--aws-access-key AKID --aws-secret-key SECRET
+       [--aws-session-token TOKEN] --aws-region REGION]
+
+it prints "ready" on stdout once it listens and logs to stderr.  A
+credential that is not given is not checked.
+
 Actions (the name is the behaviour; params = the JSON body):
   echo      the params, plus "_protocol"
   error     a function error
   slow      sleeps params.ms (default 1000) then echoes
   running   openwhisk: 202 {"activationId"} after params.ms (default 0);
             others: sleeps params.ms (default 30000) then echoes
+            (an OpenWhisk action that outlives --ow-blocking-wait, 60000 ms
+            by default as in OpenWhisk, gets the same 202)
   throttle  429 with Retry-After: 1
   garbage   200 with a body that is not JSON
   huge      200 with a JSON result of exactly params.bytes bytes (4 MiB)
@@ -379,8 +391,9 @@ class Handler(BaseHTTPRequestHandler):
         if not self.ow_auth():
             return
         params = self.params()
-        if params is None:
-            return self.ow_error(400, 'The request content was malformed.')
+        if not isinstance(params, dict):
+            return self.ow_error(400, 'The request content was malformed:\n'
+                                 'expected JSON object')
         blocking = self.query.get('blocking') == 'true'
         result = self.query.get('result') == 'true'
         if action not in ACTIONS:
@@ -391,7 +404,14 @@ class Handler(BaseHTTPRequestHandler):
         if not blocking:
             return self.reply(202, {'activationId': activation}, hdr)
 
-        kind, value = run_action('openwhisk', action, params)
+        # an activation that outlives the blocking wait goes on, and the
+        # caller gets its id
+        done = {}
+        run = threading.Thread(target=lambda: done.update(
+            r=run_action('openwhisk', action, params)), daemon=True)
+        run.start()
+        run.join(self.config.ow_blocking_wait / 1000)
+        kind, value = done.get('r', ('running', None))
         if kind == 'close':
             return self.close_midway(value)
         if kind == 'garbage':
@@ -680,6 +700,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--listen', help='ADDR:PORT')
     p.add_argument('--ow-auth', help='UUID:KEY')
+    p.add_argument('--ow-blocking-wait', type=int, default=60000,
+                   help='ms a blocking invoke waits before its 202')
     p.add_argument('--aws-access-key')
     p.add_argument('--aws-secret-key')
     p.add_argument('--aws-session-token')

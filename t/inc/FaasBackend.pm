@@ -2,6 +2,8 @@
 # (OpenWhisk, Lambda and HTTP function endpoints on one port) and stops it.
 #
 #   my $be = FaasBackend->start(ow_auth => 'uuid:key', bearer => 'tok',
+#                               ow_blocking_wait => 500,        # ms
+
 #                               aws_access_key => 'AKID',
 #                               aws_secret_key => 'secret',
 #                               aws_session_token => 'token',   # optional
@@ -38,8 +40,8 @@ sub start {
     close $s;
 
     my @args = ('--listen', "127.0.0.1:$port");
-    for my $k (qw(ow_auth aws_access_key aws_secret_key aws_session_token
-                  aws_region bearer))
+    for my $k (qw(ow_auth ow_blocking_wait aws_access_key aws_secret_key
+                  aws_session_token aws_region bearer))
     {
         push @args, '--' . ($k =~ tr/_/-/r), $opts{$k} if defined $opts{$k};
     }

@@ -22,7 +22,8 @@ use FaasBackend;
 my %aws = (aws_access_key => 'AKIDTEST', aws_secret_key => 'SECRET/TEST',
            aws_session_token => 'TOKEN/+=', aws_region => 'eu-west-1');
 
-my $be = FaasBackend->start(ow_auth => 'uuid:key', bearer => 'tok', %aws);
+my $be = FaasBackend->start(ow_auth => 'uuid:key', bearer => 'tok',
+                            ow_blocking_wait => 1000, %aws);
 my $url = $be->url;
 my $http = HTTP::Tiny->new(timeout => 60);
 my $json = JSON::PP->new->canonical;
@@ -145,6 +146,12 @@ $r = $proto{openwhisk}->('running', '{}');
 is($r->{status}, 202, 'openwhisk running: 202');
 like(body($r)->{activationId}, qr/^[0-9a-f]{32}$/,
      'openwhisk running: an activation id');
+
+$r = $proto{openwhisk}->('slow', '{"ms":3000}');
+is($r->{status}, 202, 'openwhisk slow beyond the blocking wait: 202');
+
+$r = $proto{openwhisk}->('echo', '[1]');
+is($r->{status}, 400, 'openwhisk params not an object: 400');
 
 $r = $proto{lambda}->('running', '{"ms":100}');
 is($r->{status}, 200, 'lambda running: answers after ms');
