@@ -20,7 +20,8 @@ DEB_PACKAGES := nginx nginx-dev libluajit2-5.1-dev libmaxminddb-dev \
     gcc make perl libtest-base-perl libspiffy-perl libtext-diff-perl \
     libtest-longstring-perl libwww-perl libhttp-message-perl liburi-perl \
     libipc-run-perl liblist-moreutils-perl curl valgrind \
-    wrk gnuplot-nox libnginx-mod-http-lua libnginx-mod-http-js
+    wrk gnuplot-nox libnginx-mod-http-lua libnginx-mod-http-js \
+    python3-botocore
 
 LIB_SRCS    := $(wildcard scripting/*.c cache/*.c geo/*.c)
 LIB_HDRS    := $(wildcard scripting/*.h cache/*.h geo/*.h)
@@ -32,7 +33,8 @@ UNIT_LIBS   := -lluajit-5.1 -llmdb -lmaxminddb -lcjson -lcrypto -lm
 RUN_SRCS    := $(wildcard tools/faas-run/*.c)
 RUN_HDRS    := $(wildcard tools/faas-run/*.h)
 
-.PHONY: deps build unit style tnginx test demo run stop clean bench runner bench-suite
+.PHONY: deps build unit style tnginx test demo run stop clean bench runner \
+        backend bench-suite
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -69,6 +71,11 @@ $(BUILD)/faas-run: $(RUN_SRCS) $(RUN_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 runner: $(BUILD)/faas-run
 	FAAS_RUN=$(BUILD)/faas-run prove tests/faas-run/faas-run.t
 
+# the test backend (t/backend/faas-backend.py) that stands in for
+# OpenWhisk, Lambda and HTTP functions
+backend:
+	prove tests/faas-backend/faas-backend.t
+
 $(BUILD)/bench/%: bench/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -O2 -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
@@ -89,7 +96,7 @@ tnginx: build
 
 test: deps
 	$(MAKE) build
-	$(MAKE) style unit runner
+	$(MAKE) style unit runner backend
 	$(MAKE) tnginx
 
 demo: deps

@@ -59,6 +59,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "faas_digest.h"
 #include "faas_lib.h"
 
 
@@ -488,19 +489,14 @@ static int
 faas_crypto_hex(lua_State *L)
 {
     char                 *out;
-    size_t                len, i;
+    size_t                len;
     const unsigned char  *s;
-
-    static const char  hex[] = "0123456789abcdef";
 
     len = faas_crypto_check_input(L, 1, (const char **) &s, "hex");
 
     out = lua_newuserdata(L, len * 2 + 1);
 
-    for (i = 0; i < len; i++) {
-        out[2 * i] = hex[s[i] >> 4];
-        out[2 * i + 1] = hex[s[i] & 0x0f];
-    }
+    faas_hex_encode(out, s, len);
 
     lua_pushlstring(L, out, len * 2);
 
