@@ -252,7 +252,6 @@ ngx_http_faas_wait_headers(ngx_http_request_t *sr,
         }
 
         h->hash = 1;
-        h->next = NULL;
 
         h->key.len = req->headers[i].key.len;
         h->key.data = ngx_pnalloc(sr->pool, h->key.len * 2

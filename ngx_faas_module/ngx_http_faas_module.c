@@ -62,6 +62,8 @@ static const faas_host_t  ngx_http_faas_prewarm_host = {
     NULL,
     NULL,
     NULL,
+    NULL,
+    NULL,
     NULL
 };
 

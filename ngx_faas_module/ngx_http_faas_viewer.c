@@ -135,7 +135,14 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     ctx = ngx_http_faas_get_ctx(r->main);
     fn = fns->elts;
 
-    if (call->parked) {
+    if (ctx == NULL) {
+        call->fail = FAAS_FAIL_MEMORY;
+        return FAAS_ERROR;
+    }
+
+    /* only the call of a request event waits: the one in the context */
+
+    if (call == &ctx->call && call->parked) {
         if (!ngx_http_faas_wait_ready(ctx->wait)) {
             return FAAS_AGAIN;
         }

@@ -61,6 +61,11 @@ faas_invoke_lua(lua_State *L)
                           "the file's top-level code");
     }
 
+    if (call->host->backend == NULL) {
+        return luaL_error(L, "faas.invoke: no backends here (faas-run runs "
+                          "a function alone: calls to backends need nginx)");
+    }
+
     if (!call->can_wait) {
         return luaL_error(L, "faas.invoke cannot wait in %s: it works in "
                           "viewer-request, origin-request and content "
@@ -76,7 +81,7 @@ faas_invoke_lua(lua_State *L)
                           "itself, not from a coroutine it made");
     }
 
-    b = call->host->backend ? call->host->backend(call->req, &name) : NULL;
+    b = call->host->backend(call->req, &name);
 
     if (b == NULL) {
         return luaL_error(L, "faas.invoke: no faas_backend \"%s\"",

@@ -136,9 +136,10 @@ faas_now_us(void)
 void
 faas_limits_arm(faas_state_t *st, uint64_t factor)
 {
-    if (!st->hooked) {
+    if (!st->hooked || st->sticky) {
         lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
         st->hooked = 1;
+        st->sticky = 0;
     }
 
     st->run.kill = FAAS_FAIL_NONE;
@@ -157,9 +158,10 @@ faas_limits_arm(faas_state_t *st, uint64_t factor)
 void
 faas_limits_resume(faas_state_t *st)
 {
-    if (!st->hooked) {
+    if (!st->hooked || st->sticky) {
         lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
         st->hooked = 1;
+        st->sticky = 0;
     }
 
     st->oom = 0;
@@ -175,7 +177,7 @@ faas_limits_sticky(faas_state_t *st)
     lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, 1);
 
     /* the next invocation, or one that resumes, sets the interval back */
-    st->hooked = 0;
+    st->sticky = 1;
 }
 
 

@@ -110,6 +110,7 @@ struct faas_state_s {
     size_t                     limit;
     unsigned                   oom:1;
     unsigned                   hooked:1;
+    unsigned                   sticky:1;    /* the hook runs every step */
     unsigned                   cf_response:1; /* the reused cf has one */
 
     lua_State                 *L;

@@ -51,7 +51,7 @@ return function(event) end
 --- request eval
 ["GET /ok", "GET /metrics?format=json"]
 --- response_body_like eval
-["ok", qr/^\{"functions":\{"ok":\{"invocations":\{"viewer-request":1\},"errors":\{\},"cold_starts":1,"duration_seconds":\{"sum":0\.\d{6},"count":1\},"memory_bytes":\d+\}\}\}$/]
+["ok", qr/^\{"functions":\{"ok":\{"invocations":\{"viewer-request":1\},"errors":\{\},"cold_starts":1,"duration_seconds":\{"sum":0\.\d{6},"count":1\},"memory_bytes":\d+\}\},"backends":\{\}\}$/]
 --- response_headers eval
 ["", "Content-Type: application/json"]
 

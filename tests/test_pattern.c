@@ -232,7 +232,7 @@ setup(void)
     ref = state(luaL_newstate());
 
     our_st.limit = (size_t) 1 << 30;
-    our_st.deadline = UINT64_MAX;
+    our_st.run.deadline = UINT64_MAX;
     our_st.L = lua_newstate(faas_alloc, &our_st);
     our = state(our_st.L);
 
@@ -575,14 +575,14 @@ bomb(const char *code, uint64_t timeout, uint64_t budget, const char *want,
         lua_settop(our, 1);
     }
 
-    our_st.kill = FAAS_FAIL_NONE;
-    our_st.steps = 0;
-    our_st.timeout = timeout;
-    our_st.budget = budget;
-    our_st.max_steps = budget ? budget / FAAS_HOOK_INTERVAL + 1 : 0;
+    our_st.run.kill = FAAS_FAIL_NONE;
+    our_st.run.steps = 0;
+    our_st.run.timeout = timeout;
+    our_st.run.budget = budget;
+    our_st.run.max_steps = budget ? budget / FAAS_HOOK_INTERVAL + 1 : 0;
 
     t0 = now_us();
-    our_st.deadline = t0 + timeout;
+    our_st.run.deadline = t0 + timeout;
 
     rc = luaL_loadbuffer(our, code, strlen(code), "=bomb");
     if (rc == 0) {
@@ -613,9 +613,9 @@ bomb(const char *code, uint64_t timeout, uint64_t budget, const char *want,
     /* a kill leaves the hook raising on every instruction: clear it */
 
     lua_sethook(our, NULL, 0, 0);
-    our_st.kill = FAAS_FAIL_NONE;
-    our_st.deadline = UINT64_MAX;
-    our_st.max_steps = 0;
+    our_st.run.kill = FAAS_FAIL_NONE;
+    our_st.run.deadline = UINT64_MAX;
+    our_st.run.max_steps = 0;
 }
 
 

@@ -41,7 +41,9 @@ const faas_host_t  faas_run_host = {
     NULL,                       /* body: no request body in faas-run */
     NULL,                       /* set_body */
     faas_run_origin,
-    faas_run_set_origin
+    faas_run_set_origin,
+    NULL,                       /* backend: faas-run calls none */
+    NULL                        /* invoked */
 };
 
 
