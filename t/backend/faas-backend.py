@@ -100,6 +100,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -219,7 +220,7 @@ def web_description(protocol, params):
 
 
 def huge_result(size):
-    """A JSON object of exactly size bytes (at least 12)."""
+    """A JSON object of exactly size bytes (at least 11)."""
     head, tail = '{"data":"', '"}'
     pad = max(size - len(head) - len(tail), 0)
     return (head + 'x' * pad + tail).encode()
@@ -353,7 +354,17 @@ class Handler(BaseHTTPRequestHandler):
 
         self.reply(404, {'error': f'no route for {self.command} {path}'})
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = dispatch
+    def guarded(self):
+        """A fault of the backend itself is a logged 500, never a reset
+        connection that a test would take for the close action."""
+        try:
+            self.dispatch()
+        except Exception:
+            traceback.print_exc()
+            self.reply(500, {'error': 'faas-backend failed: '
+                             + traceback.format_exc(limit=1)})
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = guarded
 
     def params(self):
         """The JSON body, or None when it is not JSON."""
