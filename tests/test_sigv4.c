@@ -6,6 +6,7 @@
  * and the shared-credentials file parser.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,13 @@ faas_test_set(faas_str_t *s, const char *data, size_t len)
 {
     s->data = data;
     s->len = len;
+}
+
+
+static void
+faas_test_cstr(faas_str_t *s, const char *data)
+{
+    faas_test_set(s, data, strlen(data));
 }
 
 
@@ -414,6 +422,279 @@ faas_test_simple(faas_sigv4_req_t *r, faas_aws_creds_t *c)
 }
 
 
+/*
+ * Random requests signed by us and by botocore must agree: a
+ * differential test of the canonical forms, over paths with dot
+ * segments, repeated slashes and characters to encode, queries out of
+ * order (in the encoded form a client sends: botocore signs a query as
+ * it stands), repeated headers with runs of blanks, session tokens.
+ */
+
+#define FAAS_TEST_RANDOM_CASES  1000
+#define FAAS_TEST_LINE          1024
+
+static uint32_t  faas_test_state = 20150830;
+
+
+static uint32_t
+faas_test_rand(uint32_t n)
+{
+    faas_test_state ^= faas_test_state << 13;
+    faas_test_state ^= faas_test_state >> 17;
+    faas_test_state ^= faas_test_state << 5;
+
+    return faas_test_state % n;
+}
+
+
+/* up to max random pieces of set (a piece is one character, or one
+   "%XX" escape when escapes is set) */
+
+static char *
+faas_test_fill(char *p, const char *set, size_t max, int escapes)
+{
+    size_t  n;
+
+    static const char  *esc[] = { "%2F", "%3D", "%26", "%20", "%2B" };
+
+    for (n = faas_test_rand(max + 1); n > 0; n--) {
+        if (escapes && faas_test_rand(4) == 0) {
+            p = stpcpy(p, esc[faas_test_rand(5)]);
+
+        } else {
+            *p++ = set[faas_test_rand(strlen(set))];
+        }
+    }
+
+    *p = '\0';
+
+    return p;
+}
+
+
+static char *
+faas_test_json(char *p, const char *s, size_t len)
+{
+    size_t  i;
+
+    *p++ = '"';
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            *p++ = '\\';
+            *p++ = s[i];
+
+        } else if (s[i] == '\t') {
+            p = stpcpy(p, "\\t");
+
+        } else {
+            *p++ = s[i];
+        }
+    }
+
+    *p++ = '"';
+
+    return p;
+}
+
+
+static void
+faas_test_random_request(faas_sigv4_req_t *r, faas_aws_creds_t *c,
+    faas_header_t *h, char *buf)
+{
+    int          i, n;
+    char        *p;
+    size_t       first;
+    const char  *unreserved;
+
+    static const char  *methods[] = { "GET", "POST", "PUT" };
+    static const char  *hosts[] = {
+        "example.com", "127.0.0.1:8080", "lambda.us-east-1.amazonaws.com"
+    };
+    static const char  *names[] = {
+        "x-a", "x-b", "content-type", "x-amz-invocation-type"
+    };
+
+    unreserved = "abcXYZ019-._~";
+
+    faas_test_simple(r, c);
+
+    faas_test_cstr(&r->method, methods[faas_test_rand(3)]);
+    faas_test_cstr(&r->host, hosts[faas_test_rand(3)]);
+
+    if (faas_test_rand(2)) {
+        faas_test_set(&c->token, "tok/en+=", 8);
+    }
+
+    r->now = 946684800 + faas_test_rand(30 * 365 * 86400);
+
+    /* the path: segments of characters to encode, ".", ".." and "" */
+
+    p = buf;
+
+    for (n = faas_test_rand(6), i = 0; i < n; i++) {
+        *p++ = '/';
+
+        switch (faas_test_rand(5)) {
+        case 0:
+            break;
+        case 1:
+            *p++ = '.';
+            break;
+        case 2:
+            p = stpcpy(p, "..");
+            break;
+        default:
+            p = faas_test_fill(p, "abcXYZ09-._~%!$&'()*+,;=:@ ", 6, 0);
+        }
+    }
+
+    if (p == buf || faas_test_rand(3) == 0) {
+        *p++ = '/';
+    }
+
+    faas_test_set(&r->path, buf, p - buf);
+
+    /* the query: pairs out of order, repeated names, empty values */
+
+    buf = p;
+    first = 0;
+
+    for (n = faas_test_rand(5), i = 0; i < n; i++) {
+        if (i > 0) {
+            *p++ = '&';
+        }
+
+        if (i > 0 && faas_test_rand(4) == 0) {
+            memcpy(p, buf, first);
+            p += first;
+
+        } else {
+            *p++ = unreserved[faas_test_rand(strlen(unreserved))];
+            p = faas_test_fill(p, unreserved, 4, 1);
+        }
+
+        if (i == 0) {
+            first = p - buf;
+        }
+
+        if (faas_test_rand(5) != 0) {
+            *p++ = '=';
+            p = faas_test_fill(p, unreserved, 5, 1);
+        }
+    }
+
+    faas_test_set(&r->query, buf, p - buf);
+
+    /* headers: repeated, with blanks to trim and to collapse */
+
+    r->headers = h;
+
+    for (n = faas_test_rand(5), i = 0; i < n; i++) {
+        buf = p;
+        p = faas_test_fill(p, "ab c\t", 8, 0);
+
+        faas_test_cstr(&h[i].lname, names[faas_test_rand(4)]);
+        faas_test_set(&h[i].value, buf, p - buf);
+        r->nheaders++;
+    }
+
+    buf = p;
+    p = faas_test_fill(p, "{}\":abc 1", 20, 0);
+    faas_test_set(&r->body, buf, p - buf);
+}
+
+
+static void
+faas_test_random(void)
+{
+    int                i, n, failed;
+    char              *p, (*ours)[FAAS_TEST_LINE], (*reqs)[FAAS_TEST_LINE];
+    char               buf[512], cmd[256], line[FAAS_TEST_LINE];
+    char               amz_date[17];
+    FILE              *in, *out;
+    size_t             k;
+    faas_header_t      h[4];
+    faas_sigv4_key_t   key;
+    faas_sigv4_req_t   r;
+    faas_aws_creds_t   c;
+
+    ours = malloc(FAAS_TEST_RANDOM_CASES * FAAS_TEST_LINE);
+    reqs = malloc(FAAS_TEST_RANDOM_CASES * FAAS_TEST_LINE);
+    out = tmpfile();
+
+    if (ours == NULL || reqs == NULL || out == NULL) {
+        faas_test_failed++;
+        return;
+    }
+
+    snprintf(cmd, sizeof(cmd), "/usr/bin/python3 ../t/backend/"
+             "faas-backend.py --sign-json >&%d", fileno(out));
+
+    in = popen(cmd, "w");
+    memset(&key, 0, sizeof(key));
+
+    for (i = 0; in != NULL && i < FAAS_TEST_RANDOM_CASES; i++) {
+        faas_test_random_request(&r, &c, h, buf);
+
+        if (faas_sigv4_sign(&r, &c, &key, ours[i], FAAS_TEST_LINE, amz_date)
+            != 0)
+        {
+            ours[i][0] = '\0';
+        }
+
+        p = reqs[i];
+        p += sprintf(p, "{\"method\":\"%.*s\",\"host\":\"%.*s\",\"path\":",
+                     (int) r.method.len, r.method.data,
+                     (int) r.host.len, r.host.data);
+        p = faas_test_json(p, r.path.data, r.path.len);
+        p = stpcpy(p, ",\"query\":");
+        p = faas_test_json(p, r.query.data, r.query.len);
+        p = stpcpy(p, ",\"body\":");
+        p = faas_test_json(p, r.body.data, r.body.len);
+        p = stpcpy(p, ",\"headers\":[");
+
+        for (k = 0; k < r.nheaders; k++) {
+            p = stpcpy(p, k ? ",[" : "[");
+            p = faas_test_json(p, h[k].lname.data, h[k].lname.len);
+            *p++ = ',';
+            p = faas_test_json(p, h[k].value.data, h[k].value.len);
+            *p++ = ']';
+        }
+
+        sprintf(p, "],\"access_key\":\"AKID\",\"secret_key\":\"secret\","
+                "\"token\":\"%.*s\",\"region\":\"us-east-1\","
+                "\"service\":\"lambda\",\"date\":\"%s\"}\n",
+                (int) c.token.len, c.token.data, amz_date);
+
+        fputs(reqs[i], in);
+    }
+
+    FAAS_CHECK(in != NULL && pclose(in) == 0);
+
+    rewind(out);
+    failed = 0;
+
+    for (n = 0; n < FAAS_TEST_RANDOM_CASES
+                && fgets(line, sizeof(line), out) != NULL; n++)
+    {
+        line[strcspn(line, "\n")] = '\0';
+
+        if (strcmp(line, ours[n]) != 0 && failed++ < 5) {
+            fprintf(stderr, "botocore disagrees on %s  botocore: %s\n"
+                    "  ours:     %s\n", reqs[n], line, ours[n]);
+        }
+    }
+
+    FAAS_CHECK(n == FAAS_TEST_RANDOM_CASES);
+    FAAS_CHECK(failed == 0);
+
+    fclose(out);
+    free(ours);
+    free(reqs);
+}
+
+
 /* what the signer refuses rather than signs */
 
 static void
@@ -471,8 +752,8 @@ faas_test_bad_input(void)
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r = ok;
-        faas_test_set(&h.lname, bad[i][0], strlen(bad[i][0]));
-        faas_test_set(&h.value, bad[i][1], strlen(bad[i][1]));
+        faas_test_cstr(&h.lname, bad[i][0]);
+        faas_test_cstr(&h.value, bad[i][1]);
         r.headers = &h;
         r.nheaders = 1;
         FAAS_CHECK(faas_sigv4_canonical_request(&r, &c) == NULL);
@@ -515,8 +796,8 @@ faas_test_canonical(void)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char  want[1024];
 
-        faas_test_set(&r.path, cases[i][0], strlen(cases[i][0]));
-        faas_test_set(&r.query, cases[i][1], strlen(cases[i][1]));
+        faas_test_cstr(&r.path, cases[i][0]);
+        faas_test_cstr(&r.query, cases[i][1]);
 
         snprintf(want, sizeof(want), "POST\n%s\n%s\n"
                  "host:example.com\nx-amz-date:20150830T123600Z\n\n"
@@ -639,6 +920,7 @@ main(void)
     faas_test_lambda();
     faas_test_bad_input();
     faas_test_canonical();
+    faas_test_random();
     faas_test_credentials();
 
     return FAAS_TEST_DONE();
