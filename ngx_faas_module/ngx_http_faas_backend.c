@@ -64,6 +64,7 @@ ngx_http_faas_backend(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     bc.breaker = 5;
     bc.breaker_open = 10000000;
     bc.function_error = NGX_HTTP_BAD_GATEWAY;
+    bc.max_answer = 1024 * 1024;
 
     for (i = 2; i < cf->args->nelts; i++) {
         rv = ngx_http_faas_backend_param(cf, &value[i], &bc, &file);
@@ -230,6 +231,16 @@ ngx_http_faas_backend_param(ngx_conf_t *cf, ngx_str_t *v,
             bc->stale_if_error = us / 1000;
         }
 
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_faas_is("max_answer")) {
+        n = ngx_parse_size(&arg);
+        if (n <= 0) {
+            goto invalid;
+        }
+
+        bc->max_answer = n;
         return NGX_CONF_OK;
     }
 

@@ -3,10 +3,12 @@
  * Backend calls without blocking the worker.  A call the runtime wants
  * sent (faas_backend.h) becomes a subrequest to the backend's internal
  * location, as auth_request does, so keepalive, TLS, resolver and
- * upstream failover are the proxy module's.  The subrequest is in memory
- * (the answer is capped by that location's
- * subrequest_output_buffer_size) and in the background: the request it
- * serves can answer the client before it ends (a deadline that passed).
+ * upstream failover are the proxy module's.  A body filter of ours keeps
+ * the answer (up to the backend's max_answer=: more is "too big", and
+ * costs the client nothing, unlike an in-memory subrequest over its
+ * buffer, which ends the client's connection).  The
+ * subrequest runs in the background: the request it serves can answer
+ * the client before it ends (a deadline that passed).
  *
  * The request that waits is woken through a posted event, from the
  * subrequest's end, a timer (the deadline, a Retry-After) or an identical
@@ -21,13 +23,88 @@
 static ngx_int_t ngx_http_faas_wait_send(ngx_http_faas_wait_t *w);
 static ngx_int_t ngx_http_faas_wait_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
-static void ngx_http_faas_wait_answer(ngx_http_request_t *sr,
-    ngx_int_t rc, faas_backend_response_t *resp);
+static void ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w,
+    ngx_http_request_t *sr, ngx_int_t rc, faas_backend_response_t *resp);
 static void ngx_http_faas_wait_timer(ngx_event_t *ev);
+static void ngx_http_faas_wait_abort(ngx_http_faas_wait_t *w);
 static void ngx_http_faas_wait_wake(void *data);
 static void ngx_http_faas_wait_resume(ngx_event_t *ev);
 static ngx_int_t ngx_http_faas_wait_headers(ngx_http_request_t *sr,
     faas_backend_request_t *req);
+static ngx_int_t ngx_http_faas_capture_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
+static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+
+
+ngx_int_t
+ngx_http_faas_invoke_init(ngx_conf_t *cf)
+{
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_faas_capture_filter;
+
+    return NGX_OK;
+}
+
+
+/* the answer of a backend subrequest: kept, never sent to the client */
+
+static ngx_int_t
+ngx_http_faas_capture_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    u_char                *p;
+    size_t                 n, size, max;
+    ngx_chain_t           *cl;
+    ngx_http_faas_wait_t  *w;
+
+    if (r == r->main || r->post_subrequest == NULL
+        || r->post_subrequest->handler != ngx_http_faas_wait_done)
+    {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    w = r->post_subrequest->data;
+    max = (w->inv && w->sr == r)
+          ? faas_backend_max_answer(faas_invoke_backend(w->inv)) : 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        n = ngx_buf_in_memory(cl->buf) ? cl->buf->last - cl->buf->pos : 0;
+
+        if (n && w->sr == r && !w->too_big) {
+
+            if (w->answer.len + n > max) {
+                w->too_big = 1;
+
+            } else if (w->answer.len + n > w->size) {
+                size = ngx_max(w->size * 2, w->answer.len + n);
+                size = ngx_min(size, max);
+
+                p = ngx_pnalloc(r->pool, size);
+                if (p == NULL) {
+                    return NGX_ERROR;
+                }
+
+                ngx_memcpy(p, w->answer.data, w->answer.len);
+                w->answer.data = p;
+                w->size = size;
+            }
+
+            if (!w->too_big) {
+                ngx_memcpy(w->answer.data + w->answer.len, cl->buf->pos, n);
+                w->answer.len += n;
+            }
+        }
+
+        cl->buf->pos = cl->buf->last;
+
+        if (cl->buf->in_file) {
+            cl->buf->file_pos = cl->buf->file_last;
+        }
+    }
+
+    return NGX_OK;
+}
 
 
 /*
@@ -178,12 +255,14 @@ ngx_http_faas_wait_send(ngx_http_faas_wait_t *w)
     ps->data = w;
 
     if (ngx_http_subrequest(r, &uri, &args, &sr, ps,
-                            NGX_HTTP_SUBREQUEST_IN_MEMORY
-                            |NGX_HTTP_SUBREQUEST_BACKGROUND)
+                            NGX_HTTP_SUBREQUEST_BACKGROUND)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
+
+    /* a body in a temp file is read into memory for the capture filter */
+    sr->filter_need_in_memory = 1;
 
     sr->method = NGX_HTTP_POST;
     ngx_str_set(&sr->method_name, "POST");
@@ -216,6 +295,8 @@ ngx_http_faas_wait_send(ngx_http_faas_wait_t *w)
 
     w->sr = sr;
     w->start = ngx_current_msec;
+    w->answer.len = 0;
+    w->too_big = 0;
 
     return NGX_OK;
 }
@@ -298,7 +379,7 @@ ngx_http_faas_wait_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
     w->sr = NULL;
 
-    ngx_http_faas_wait_answer(sr, rc, &resp);
+    ngx_http_faas_wait_answer(w, sr, rc, &resp);
 
     ngx_http_faas_backend_stats(w->request, faas_invoke_backend(w->inv),
                                 resp.end == FAAS_BACKEND_ANSWERED
@@ -320,8 +401,8 @@ ngx_http_faas_wait_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
 
 
 static void
-ngx_http_faas_wait_answer(ngx_http_request_t *sr, ngx_int_t rc,
-    faas_backend_response_t *resp)
+ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
+    ngx_int_t rc, faas_backend_response_t *resp)
 {
     size_t            n;
     ngx_uint_t        i;
@@ -339,14 +420,14 @@ ngx_http_faas_wait_answer(ngx_http_request_t *sr, ngx_int_t rc,
         return;
     }
 
-    if (rc == NGX_ERROR) {
-        resp->end = (sr->out == NULL
-                     || sr->out->buf->last == sr->out->buf->end)
-                    ? FAAS_BACKEND_TOO_BIG : FAAS_BACKEND_UNREACHABLE;
+    if (w->too_big) {
+        resp->end = FAAS_BACKEND_TOO_BIG;
         return;
     }
 
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE && sr->headers_out.status < 400) {
+    if (rc == NGX_ERROR
+        || (rc >= NGX_HTTP_SPECIAL_RESPONSE && sr->headers_out.status < 400))
+    {
 
         /* the answer started, then went wrong (closed, timed out) */
 
@@ -358,10 +439,8 @@ ngx_http_faas_wait_answer(ngx_http_request_t *sr, ngx_int_t rc,
     resp->end = FAAS_BACKEND_ANSWERED;
     resp->status = sr->upstream->headers_in.status_n;
 
-    if (sr->out && sr->out->buf) {
-        resp->body.data = (const char *) sr->out->buf->pos;
-        resp->body.len = sr->out->buf->last - sr->out->buf->pos;
-    }
+    resp->body.data = (const char *) w->answer.data;
+    resp->body.len = w->answer.len;
 
     n = 0;
     part = &sr->headers_out.headers.part;
@@ -422,18 +501,29 @@ ngx_http_faas_wait_timer(ngx_event_t *ev)
     faas_backend_response_t  resp;
 
     if (w->timer_delay) {
-        (void) ngx_http_faas_wait_drive(w);
+
+        /* Retry-After passed: the subrequest starts with the posted ones */
+
+        if (ngx_http_faas_wait_drive(w) != NGX_OK) {
+            ngx_http_finalize_request(w->request,
+                                      NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        ngx_http_run_posted_requests(w->request->connection);
         return;
     }
 
-    /* the deadline: the subrequest, if any, ends unheard in background */
+    /*
+     * The deadline: the request to the backend is closed as the client
+     * of a proxy_pass would close it, so the request that waited ends
+     * now, not when the backend answers.
+     */
 
     if (w->sr) {
         ngx_http_faas_backend_stats(w->request, faas_invoke_backend(w->inv),
                                     0, ngx_current_msec - w->start);
+        ngx_http_faas_wait_abort(w);
     }
-
-    w->sr = NULL;
 
     ngx_memzero(&resp, sizeof(faas_backend_response_t));
     resp.end = FAAS_BACKEND_TIMEOUT;
@@ -479,9 +569,9 @@ ngx_http_faas_wait_resume(ngx_event_t *ev)
 
         if (ngx_http_faas_wait_drive(w) != NGX_OK) {
             ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            ngx_http_run_posted_requests(c);
         }
 
+        ngx_http_run_posted_requests(c);
         return;
     }
 
@@ -517,6 +607,29 @@ ngx_http_faas_wait_ready(ngx_http_faas_wait_t *w)
     w->inv = NULL;
 
     return 1;
+}
+
+
+static void
+ngx_http_faas_wait_abort(ngx_http_faas_wait_t *w)
+{
+    ngx_http_request_t     *sr;
+    ngx_http_upstream_t    *u;
+    ngx_http_cleanup_pt     cleanup;
+
+    sr = w->sr;
+    w->sr = NULL;
+
+    u = sr->upstream;
+
+    if (u == NULL || u->cleanup == NULL || *u->cleanup == NULL) {
+        return;
+    }
+
+    /* finalizes the upstream and the subrequest (NGX_DONE: no handler) */
+
+    cleanup = *u->cleanup;
+    cleanup(sr);
 }
 
 

@@ -658,8 +658,12 @@ ngx_http_faas_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    if (fmcf->functions.nelts == 0) {
+    if (fmcf->functions.nelts == 0 && fmcf->backends.nelts == 0) {
         return NGX_OK;
+    }
+
+    if (fmcf->backends.nelts && ngx_http_faas_invoke_init(cf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     if (ngx_http_faas_stats_init(cf) != NGX_OK) {

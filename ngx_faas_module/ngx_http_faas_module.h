@@ -43,8 +43,11 @@ typedef struct {
     ngx_msec_t                  start;
     ngx_event_t                 timer;      /* deadline, or Retry-After */
     ngx_event_t                 resume;     /* posted: the handler goes on */
+    ngx_str_t                   answer;     /* the backend's body */
+    size_t                      size;       /* allocated for it */
     unsigned                    timer_delay:1;
     unsigned                    delayed:1;
+    unsigned                    too_big:1;
 } ngx_http_faas_wait_t;
 
 
@@ -192,6 +195,7 @@ ngx_uint_t ngx_http_faas_response_events_due(ngx_http_request_t *r,
 char *ngx_http_faas_backend(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_faas_forward(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 faas_backend_t *ngx_http_faas_backend_get(void *req, faas_str_t *name);
+ngx_int_t ngx_http_faas_invoke_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_faas_wait(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, faas_invoke_t *inv);
 ngx_int_t ngx_http_faas_wait_drive(ngx_http_faas_wait_t *w);

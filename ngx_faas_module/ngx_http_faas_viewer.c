@@ -125,7 +125,7 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 {
     ngx_int_t                   rc;
     ngx_msec_t                  us;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, resumed;
     struct timespec             t1;
     faas_function_t           **fn;
     ngx_http_faas_ctx_t        *ctx;
@@ -149,6 +149,7 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
         i = ctx->seq;
         rc = faas_resume(call);
+        resumed = 1;
 
     } else {
         fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
@@ -168,11 +169,12 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
         i = 0;
         rc = FAAS_OK;
+        resumed = 0;
     }
 
     for ( ;; ) {
 
-        if (rc == FAAS_OK) {
+        if (!resumed) {
             if (i == fns->nelts) {
                 return FAAS_OK;
             }
@@ -182,6 +184,8 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
             rc = faas_call(call);
         }
+
+        resumed = 0;
 
         if (rc == FAAS_AGAIN) {
             ctx->seq = i;

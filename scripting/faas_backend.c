@@ -180,6 +180,13 @@ faas_backend_function_error(faas_backend_t *b)
 }
 
 
+size_t
+faas_backend_max_answer(faas_backend_t *b)
+{
+    return b->conf.max_answer;
+}
+
+
 void
 faas_backend_set_index(faas_backend_t *b, unsigned index)
 {

@@ -52,6 +52,7 @@ typedef struct {
     unsigned                   breaker;     /* failures that open it */
     uint64_t                   breaker_open; /* microseconds */
     unsigned                   function_error; /* status for faas_forward */
+    size_t                     max_answer;  /* bytes of an answer */
 
     /* AWS_* of the environment, used when there is no credentials file */
     faas_str_t                 env_key;
@@ -134,6 +135,7 @@ const char *faas_backend_name(faas_backend_t *b, size_t *len);
 faas_proto_e faas_backend_protocol(faas_backend_t *b);
 uint64_t faas_backend_stale(faas_backend_t *b);
 unsigned faas_backend_function_error(faas_backend_t *b);
+size_t faas_backend_max_answer(faas_backend_t *b);
 int faas_backend_proto_parse(const char *s, size_t len, faas_proto_e *p);
 
 /* a number of the host's own for the backend (its metrics slot) */

@@ -296,8 +296,9 @@ faas_invoke_done(faas_invoke_t *inv, faas_backend_response_t *resp)
     case FAAS_BACKEND_TOO_BIG:
         a.err = FAAS_INVOKE_E_INVALID;
         a.healthy = 1;
-        snprintf(a.msg, sizeof(a.msg), "invalid answer: larger than the "
-                 "location's subrequest_output_buffer_size");
+        snprintf(a.msg, sizeof(a.msg), "invalid answer: larger than "
+                 "max_answer=%zu of backend \"%.*s\"", b->conf.max_answer,
+                 (int) b->conf.name.len, b->conf.name.data);
         break;
 
     default:
