@@ -541,7 +541,8 @@ ngx_http_faas_forward_answer(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         }
     }
 
-    rc = faas_forward_response(&result, &resp, &mem, err, sizeof(err));
+    rc = faas_forward_response(faas_backend_protocol(faas_invoke_backend(inv)),
+                               &result, &resp, &mem, err, sizeof(err));
 
     if (rc != FAAS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -191,8 +191,8 @@ char *faas_forward_event(const faas_host_t *host, void *req,
  * resp; the strings point into *mem, which the caller frees.  FAAS_OK,
  * or FAAS_ERROR with the reason in err.
  */
-int faas_forward_response(faas_str_t *result, faas_response_t *resp,
-    void **mem, char *err, size_t errlen);
+int faas_forward_response(faas_proto_e protocol, faas_str_t *result,
+    faas_response_t *resp, void **mem, char *err, size_t errlen);
 
 
 #endif /* FAAS_BACKEND_H */

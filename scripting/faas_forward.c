@@ -491,8 +491,8 @@ static int faas_forward_out_header(faas_forward_out_t *o, const char *name,
 
 
 int
-faas_forward_response(faas_str_t *result, faas_response_t *resp,
-    void **mem, char *err, size_t errlen)
+faas_forward_response(faas_proto_e protocol, faas_str_t *result,
+    faas_response_t *resp, void **mem, char *err, size_t errlen)
 {
     int                  rc;
     char                *block, *printed;
@@ -521,6 +521,14 @@ faas_forward_response(faas_str_t *result, faas_response_t *resp,
 
     memset(resp, 0, sizeof(faas_response_t));
     resp->status = 200;
+
+    /* API Gateway calls an answer without statusCode malformed; an
+       OpenWhisk web action's status defaults to 200 */
+
+    if (code == NULL && protocol != FAAS_PROTO_OPENWHISK) {
+        snprintf(err, errlen, "the function's answer has no statusCode");
+        goto done;
+    }
 
     if (code) {
         if (!cJSON_IsNumber(code) || code->valuedouble < 200

@@ -64,6 +64,14 @@ sub write_conf {
     close $out;
 }
 
+# a file under the prefix (functions, credentials): write_file(PATH, TEXT)
+sub write_file {
+    my ($self, $path, $text) = @_;
+    open my $out, '>', "$self->{prefix}/$path" or die "$path: $!";
+    print $out $text;
+    close $out;
+}
+
 sub port { $_[0]{ports}{$_[1]} }
 sub url { "http://127.0.0.1:" . $_[0]->port($_[1]) }
 
