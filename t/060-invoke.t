@@ -2,8 +2,8 @@
 # subrequests, against t/backend/faas-backend.py, a test backend that
 # speaks OpenWhisk, Lambda (it checks SigV4 with botocore, independently
 # of our signer) and plain HTTP.  Concurrency, coalescing, the circuit
-# breaker's recovery and client aborts: t/051-invoke-concurrency.t.
-# faas_forward: t/052-forward.t.
+# breaker's recovery and client aborts: t/061-invoke-concurrency.t.
+# faas_forward: t/062-forward.t.
 
 use FindBin;
 use lib "$FindBin::Bin/inc";
