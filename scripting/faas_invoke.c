@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "cache/faas_store.h"
 
 #include "faas_state.h"
+#include "faas_digest.h"
 #include "faas_backend_int.h"
 
 
@@ -91,19 +91,22 @@ faas_invoke_create(faas_backend_t *b, faas_str_t *action,
         return NULL;
     }
 
-    inv->own = malloc(action->len + payload->len + 1);
+    /* "action\0payload": what the cache key hashes */
+
+    inv->own = malloc(action->len + 1 + payload->len + 1);
     if (inv->own == NULL) {
         free(inv);
         return NULL;
     }
 
     memcpy(inv->own, action->data, action->len);
-    memcpy(inv->own + action->len, payload->data, payload->len);
+    inv->own[action->len] = '\0';
+    memcpy(inv->own + action->len + 1, payload->data, payload->len);
 
     inv->backend = b;
     inv->action.data = inv->own;
     inv->action.len = action->len;
-    inv->payload.data = inv->own + action->len;
+    inv->payload.data = inv->own + action->len + 1;
     inv->payload.len = payload->len;
     inv->store = store;
 
@@ -354,39 +357,24 @@ faas_invoke_done(faas_invoke_t *inv, faas_backend_response_t *resp)
 static void
 faas_invoke_key(faas_invoke_t *inv)
 {
-    size_t          i, n;
-    unsigned        mdlen;
-    EVP_MD_CTX     *c;
-    unsigned char   md[EVP_MAX_MD_SIZE];
-    static char     hex[] = "0123456789abcdef";
+    size_t          n;
+    unsigned char   md[FAAS_SHA256_LEN];
+
+    if (faas_sha256(inv->own, inv->action.len + 1 + inv->payload.len, md)
+        != 0)
+    {
+        /* not cacheable then: every call goes to the backend */
+        return;
+    }
 
     n = inv->backend->conf.name.len;
 
     memcpy(inv->key, inv->backend->conf.name.data, n);
     inv->key[n++] = '\0';
 
-    c = EVP_MD_CTX_new();
+    faas_hex_encode(inv->key + n, md, FAAS_SHA256_LEN);
 
-    if (c == NULL
-        || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1
-        || EVP_DigestUpdate(c, inv->action.data, inv->action.len) != 1
-        || EVP_DigestUpdate(c, "", 1) != 1
-        || EVP_DigestUpdate(c, inv->payload.data, inv->payload.len) != 1
-        || EVP_DigestFinal_ex(c, md, &mdlen) != 1)
-    {
-        /* not cacheable then: every call goes to the backend */
-        EVP_MD_CTX_free(c);
-        return;
-    }
-
-    EVP_MD_CTX_free(c);
-
-    for (i = 0; i < mdlen; i++) {
-        inv->key[n++] = hex[md[i] >> 4];
-        inv->key[n++] = hex[md[i] & 0xf];
-    }
-
-    inv->key_len = n;
+    inv->key_len = n + 2 * FAAS_SHA256_LEN;
 }
 
 

@@ -93,9 +93,19 @@ $res = $http->get("$edge/private/report",
 like($res->{content}, qr{^origin: GET /private/report .*user=demo-user$}m,
      'demo: the token of tools/demo passes the JWT check');
 
+$res = $http->get("$edge/api/quote?n=2");
+is($res->{status}, 200, 'demo: the API route answers');
+is($res->{headers}{'x-regional'}, 'quote',
+   'demo: the answer of the regional function');
+like($res->{content},
+     qr/^\{(?=.*"quote":"Make it work, make it right, make it fast\.")(?=.*"path":"\/api\/quote")/,
+     'demo: the function got the API Gateway event of the request');
+
 $res = $http->get("$edge/faas/metrics");
 like($res->{content}, qr/^faas_invocations_total\{function="visits",event="viewer-request"\} 3$/m,
      'demo: the metrics page');
+like($res->{content}, qr/^faas_backend_requests_total\{backend="regional",status="200"\} 1$/m,
+     'demo: the backend request counted');
 
 $nginx->stop;
 is(scalar(my @e = $nginx->errors), 0, 'demo: no errors in the log')
