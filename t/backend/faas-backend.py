@@ -280,6 +280,10 @@ class Handler(BaseHTTPRequestHandler):
     # set by main()
     config = None
 
+    # headers and body leave in separate writes: without this, Nagle's
+    # algorithm and the client's delayed ACK add 40 ms to every answer
+    disable_nagle_algorithm = True
+
     def log_message(self, fmt, *args):
         sys.stderr.write('faas-backend: %s %s\n' % (self.address_string(),
                                                     fmt % args))
