@@ -148,7 +148,8 @@ faas_limits_arm(faas_state_t *st, uint64_t factor)
     st->run.timeout = st->fn->timeout * factor;
     st->run.budget = st->fn->instructions * factor;
     st->run.deadline = faas_now_us() + st->run.timeout;
-    st->run.max_steps = st->run.budget ? st->run.budget / FAAS_HOOK_INTERVAL + 1 : 0;
+    st->run.max_steps = st->run.budget
+                        ? st->run.budget / FAAS_HOOK_INTERVAL + 1 : 0;
     st->run.cstack = __builtin_frame_address(0);
 }
 

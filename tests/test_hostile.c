@@ -12,16 +12,6 @@
 #include "test_host.h"
 
 
-static uint64_t
-now_us(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 
 static faas_function_t *
 mkfn(const char *name, const char *src, size_t memory, uint64_t timeout,
@@ -74,14 +64,14 @@ run(const char *name, const char *src, size_t memory, uint64_t timeout,
     call.host = &th_host;
     call.req = r;
 
-    t0 = now_us();
+    t0 = faas_test_cpu_us();
 
     if (faas_call(&call) == FAAS_ERROR) {
         snprintf(r->body, sizeof(r->body), "%s",
                  faas_fail_name(call.fail));
     }
 
-    t0 = now_us() - t0;
+    t0 = faas_test_cpu_us() - t0;
 
     faas_function_destroy(fn);
 

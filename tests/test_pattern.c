@@ -547,21 +547,6 @@ now_us(void)
 }
 
 
-/*
- * What a run costs is measured in CPU time: on a loaded machine the wall
- * clock also counts the time others ran, and the deadline (wall clock)
- * comes sooner in CPU time, never later.
- */
-
-static uint64_t
-cpu_us(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-
-    return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 
 /*
@@ -599,7 +584,7 @@ bomb(const char *code, uint64_t timeout, uint64_t budget, const char *want,
     our_st.run.max_steps = budget ? budget / FAAS_HOOK_INTERVAL + 1 : 0;
 
     t0 = now_us();
-    c0 = cpu_us();
+    c0 = faas_test_cpu_us();
     our_st.run.deadline = t0 + timeout;
 
     rc = luaL_loadbuffer(our, code, strlen(code), "=bomb");
@@ -607,7 +592,7 @@ bomb(const char *code, uint64_t timeout, uint64_t budget, const char *want,
         rc = lua_pcall(our, 0, 1, 0);
     }
 
-    took = cpu_us() - c0;
+    took = faas_test_cpu_us() - c0;
     err = rc ? lua_tostring(our, -1) : "(no error)";
 
     if (want == NULL) {
@@ -730,9 +715,9 @@ test_bombs(void)
         lua_getfield(our, -1, "sort");
         lua_pushvalue(our, -3);
 
-        t0 = cpu_us();
+        t0 = faas_test_cpu_us();
         FAAS_CHECK(lua_pcall(our, 1, 0, 0) == 0);
-        t0 = cpu_us() - t0;
+        t0 = faas_test_cpu_us() - t0;
 
         printf("  table.sort of McIlroy's killer input, n = %d: %.2f ms\n",
                n, t0 / 1000.0);
