@@ -30,8 +30,6 @@ static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
     size_t len);
 static ngx_int_t ngx_http_faas_set_response_header(ngx_http_request_t *r,
     faas_str_t *lname, faas_header_t *h, size_t n);
-static ngx_int_t ngx_http_faas_push_header(ngx_http_request_t *r,
-    ngx_list_t *list, faas_header_t *h, ngx_table_elt_t **out);
 
 
 const faas_host_t  ngx_http_faas_host = {
@@ -457,7 +455,7 @@ ngx_http_faas_set_header(void *req, faas_msg_e msg, faas_str_t *lname,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
     faas_header_t *h, ngx_table_elt_t **out)
 {

@@ -327,28 +327,12 @@ ngx_http_faas_wait_headers(ngx_http_request_t *sr,
     }
 
     for (i = 0; i < req->nheaders; i++) {
-        h = ngx_list_push(&sr->headers_in.headers);
-        if (h == NULL) {
+        if (ngx_http_faas_push_header(sr, &sr->headers_in.headers,
+                                      &req->headers[i], &h)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
-
-        h->hash = 1;
-
-        h->key.len = req->headers[i].key.len;
-        h->key.data = ngx_pnalloc(sr->pool, h->key.len * 2
-                                            + req->headers[i].value.len);
-        if (h->key.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(h->key.data, req->headers[i].key.data, h->key.len);
-
-        h->lowcase_key = h->key.data + h->key.len;
-        ngx_strlow(h->lowcase_key, h->key.data, h->key.len);
-
-        h->value.len = req->headers[i].value.len;
-        h->value.data = h->lowcase_key + h->key.len;
-        ngx_memcpy(h->value.data, req->headers[i].value.data, h->value.len);
 
         /* $http_host: what lambda signed (proxy_set_header Host $http_host) */
 
@@ -404,11 +388,12 @@ static void
 ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
     ngx_int_t rc, faas_backend_response_t *resp)
 {
-    size_t            n;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-    faas_header_t    *fh;
+    size_t                n;
+    ngx_uint_t            i;
+    ngx_list_part_t      *part;
+    ngx_table_elt_t      *h;
+    faas_header_t        *fh;
+    ngx_http_upstream_t  *u;
 
     ngx_memzero(resp, sizeof(faas_backend_response_t));
 
@@ -422,6 +407,23 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
 
     if (w->too_big) {
         resp->end = FAAS_BACKEND_TOO_BIG;
+        return;
+    }
+
+    /*
+     * An answer cut short: the subrequest still ends with 0 once the
+     * header was passed on, so the length tells (and the pipe, for a
+     * chunked answer that broke off).
+     */
+
+    u = sr->upstream;
+
+    if ((u->headers_in.content_length_n >= 0
+         && (off_t) w->answer.len < u->headers_in.content_length_n)
+        || (u->pipe && (u->pipe->upstream_error
+                        || (u->pipe->upstream_eof && u->pipe->length > 0))))
+    {
+        resp->end = FAAS_BACKEND_UNREACHABLE;
         return;
     }
 

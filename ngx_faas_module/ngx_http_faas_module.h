@@ -149,6 +149,8 @@ ngx_int_t ngx_http_faas_reload_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_last_buf(ngx_http_request_t *r, ngx_str_t *body,
     ngx_chain_t *out);
+ngx_int_t ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
+    faas_header_t *h, ngx_table_elt_t **out);
 ngx_int_t ngx_http_faas_set_request_headers(ngx_http_request_t *r,
     faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
 

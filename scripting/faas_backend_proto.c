@@ -28,8 +28,8 @@
 
 static size_t faas_proto_path(faas_backend_t *b, faas_str_t *action,
     char *out);
-static void faas_proto_header(faas_backend_request_t *req, const char *name,
-    const char *value, size_t len);
+static void faas_proto_header(faas_backend_request_t *req, const char *lname,
+    const char *name, const char *value, size_t len);
 static faas_str_t *faas_proto_find(faas_backend_response_t *resp,
     const char *lname);
 static uint64_t faas_proto_seconds(faas_str_t *v);
@@ -122,19 +122,19 @@ faas_proto_request(faas_backend_t *b, faas_str_t *action,
 
     req->body = *payload;
 
-    faas_proto_header(req, "Content-Type", "application/json", 16);
+    faas_proto_header(req, "content-type", "Content-Type", "application/json", 16);
 
     switch (b->conf.protocol) {
 
     case FAAS_PROTO_OPENWHISK:
         req->args.data = "blocking=true&result=true";
         req->args.len = sizeof("blocking=true&result=true") - 1;
-        faas_proto_header(req, "Authorization", b->auth, b->auth_len);
+        faas_proto_header(req, "authorization", "Authorization", b->auth, b->auth_len);
         return FAAS_OK;
 
     case FAAS_PROTO_HTTP:
         if (b->auth) {
-            faas_proto_header(req, "Authorization", b->auth, b->auth_len);
+            faas_proto_header(req, "authorization", "Authorization", b->auth, b->auth_len);
         }
 
         return FAAS_OK;
@@ -153,7 +153,7 @@ faas_proto_request(faas_backend_t *b, faas_str_t *action,
                      (int) b->conf.region.len, b->conf.region.data);
     }
 
-    faas_proto_header(req, "Host", host, p - host);
+    faas_proto_header(req, "host", "Host", host, p - host);
 
     ct = req->headers[0];
 
@@ -183,13 +183,14 @@ faas_proto_request(faas_backend_t *b, faas_str_t *action,
     }
 
     p += strlen(authz);
-    faas_proto_header(req, "Authorization", authz, p - authz);
+    faas_proto_header(req, "authorization", "Authorization", authz, p - authz);
 
     memcpy(++p, amz_date, 16);
-    faas_proto_header(req, "X-Amz-Date", p, 16);
+    faas_proto_header(req, "x-amz-date", "X-Amz-Date", p, 16);
 
     if (b->aws.token.len) {
-        faas_proto_header(req, "X-Amz-Security-Token", b->aws.token.data,
+        faas_proto_header(req, "x-amz-security-token",
+                          "X-Amz-Security-Token", b->aws.token.data,
                           b->aws.token.len);
     }
 
@@ -244,8 +245,8 @@ faas_proto_path(faas_backend_t *b, faas_str_t *action, char *out)
 
 
 static void
-faas_proto_header(faas_backend_request_t *req, const char *name,
-    const char *value, size_t len)
+faas_proto_header(faas_backend_request_t *req, const char *lname,
+    const char *name, const char *value, size_t len)
 {
     faas_header_t  *h;
 
@@ -253,7 +254,8 @@ faas_proto_header(faas_backend_request_t *req, const char *name,
 
     h->key.data = name;
     h->key.len = strlen(name);
-    h->lname = h->key;
+    h->lname.data = lname;
+    h->lname.len = h->key.len;
     h->value.data = value;
     h->value.len = len;
 }

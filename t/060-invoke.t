@@ -20,6 +20,11 @@ our $Backend = FaasBackend->start(ow_auth => 'uuid-1:secret-key',
 
 $ENV{TEST_NGINX_BACKEND} = '127.0.0.1:' . $Backend->port;
 
+# a lambda backend without credentials= takes these (nginx inherits them)
+$ENV{AWS_ACCESS_KEY_ID} = 'AKIDTEST';
+$ENV{AWS_SECRET_ACCESS_KEY} = 'test/secret+key';
+$ENV{AWS_SESSION_TOKEN} = 'session-token';
+
 our $Backends = <<'CONF';
 faas_backend ow protocol=openwhisk location=/_ow credentials=html/ow.auth
              timeout=2s;
@@ -409,7 +414,31 @@ end
 
 
 
-=== TEST 20: configuration errors name the parameter
+=== TEST 20: Lambda credentials from AWS_* of the environment
+--- http_config
+faas_backend envlam protocol=lambda location=/_lam region=eu-west-1
+                    host=$TEST_NGINX_BACKEND;
+--- config
+location /t { faas_content invoke; }
+--- request
+GET /t?envlam/echo
+--- response_body_like eval
+qr/^ok \{.*"_protocol":"lambda"/
+
+
+
+=== TEST 21: a backend that closes the connection in the headers or the body
+--- config
+location /t { faas_content invoke; }
+--- request eval
+["GET /t?fn/close&%7B%22at%22%3A%22headers%22%7D", "GET /t?fn/close"]
+--- response_body_like eval
+[qr/^err unreachable: no answer from backend "fn"/,
+ qr/^err unreachable: no answer from backend "fn"/]
+
+
+
+=== TEST 22: configuration errors name the parameter
 --- http_config
 faas_backend x protocol=grpc location=/_x;
 --- must_die
@@ -418,7 +447,7 @@ invalid parameter "protocol=grpc"
 
 
 
-=== TEST 21: openwhisk needs credentials, lambda a region
+=== TEST 23: openwhisk needs credentials, lambda a region
 --- http_config
 faas_backend x protocol=openwhisk location=/_x;
 --- must_die
@@ -427,7 +456,7 @@ faas_backend "x": protocol=openwhisk needs credentials=FILE holding UUID:KEY
 
 
 
-=== TEST 22: a location that is not a URI, a missing credentials file
+=== TEST 24: a location that is not a URI, a missing credentials file
 --- http_config
 faas_backend x protocol=http location=http://example.com;
 --- must_die
@@ -436,7 +465,7 @@ location= must be a URI of this server
 
 
 
-=== TEST 23: a credentials file that cannot be read
+=== TEST 25: a credentials file that cannot be read
 --- http_config
 faas_backend x protocol=lambda region=us-east-1 location=/_x credentials=html/none.ini;
 --- must_die
