@@ -12,7 +12,7 @@ __DATA__
 === TEST 1: a header line longer than large_client_header_buffers: 400, no function
 --- http_config
 faas_function seen html/seen.lua;
-faas_function vr html/vr.lua;
+faas_function vr html/vr.lua timeout=1s;
 --- config
 faas_viewer_response vr;
 location /t {
@@ -53,7 +53,7 @@ the function ran
 === TEST 2: malformed header line, a space in the header name: 400, no viewer-request, viewer-response runs
 --- http_config
 faas_function seen html/seen.lua;
-faas_function vr html/vr.lua;
+faas_function vr html/vr.lua timeout=1s;
 --- config
 faas_viewer_response vr;
 location /t {
@@ -91,7 +91,7 @@ the function ran
 === TEST 3: malformed header line, a NUL in a header value: 400, no viewer-request, viewer-response runs
 --- http_config
 faas_function seen html/seen.lua;
-faas_function vr html/vr.lua;
+faas_function vr html/vr.lua timeout=1s;
 --- config
 faas_viewer_response vr;
 location /t {
@@ -129,7 +129,7 @@ the function ran
 === TEST 4: malformed header line, a bare CR in a value: 400, no viewer-request, viewer-response runs
 --- http_config
 faas_function seen html/seen.lua;
-faas_function vr html/vr.lua;
+faas_function vr html/vr.lua timeout=1s;
 --- config
 faas_viewer_response vr;
 location /t {
@@ -234,7 +234,7 @@ end
 === TEST 7: 10,000 headers with the default limits: 400, no function
 --- http_config
 faas_function seen html/seen.lua;
-faas_function vr html/vr.lua;
+faas_function vr html/vr.lua timeout=1s;
 --- config
 faas_viewer_response vr;
 location /t {
