@@ -34,7 +34,7 @@ RUN_SRCS    := $(wildcard tools/faas-run/*.c)
 RUN_HDRS    := $(wildcard tools/faas-run/*.h)
 
 .PHONY: deps build unit style tnginx test demo run stop clean bench runner bench-suite \
-        asan-build asan
+        asan-build asan valgrind
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -106,6 +106,10 @@ asan-build: $(SAN_DIR)/nginx/objs/Makefile $(SAN_DIR)/faas-run \
 asan: asan-build
 	SAN_CC=$(SAN_CC) tools/sanitize $(T)
 
+# memcheck errors and definite leaks per request of the mixed workload
+valgrind: build
+	tools/valgrind-leaks
+
 $(BUILD)/tests/%: tests/%.c tests/faas_test.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
@@ -141,7 +145,7 @@ test: deps
 	$(MAKE) build
 	$(MAKE) style unit runner
 	$(MAKE) tnginx
-	$(MAKE) asan
+	$(MAKE) asan valgrind
 
 demo: deps
 	$(MAKE) build
