@@ -10,8 +10,8 @@
  * copy of the file (a file overwritten in place cannot change them), and
  * a lookup allocates nothing: the strings of a result point into the
  * mapping and are NOT NUL-terminated (MMDB strings carry a length).  They
- * stay valid until faas_geo_close().  A string field is absent when its data is NULL; the
- * numeric fields have their own has_* flags.
+ * stay valid until faas_geo_close().  A string field is absent when its
+ * data is NULL; the numeric fields have their own has_* flags.
  *
  * Plain C (no nginx headers): used by the nginx adapter, the local runner
  * and tests/test_geo.c.
