@@ -3,12 +3,17 @@
  * See faas_geo.h for the contract.
  */
 
+#define _GNU_SOURCE                 /* memfd_create() */
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 
 #include <maxminddb.h>
 
@@ -21,6 +26,7 @@ struct faas_geo_s {
 };
 
 
+static int faas_geo_copy(const char *path, char *copy, size_t len);
 static int faas_geo_lookup_db(MMDB_s *db, const struct sockaddr *sa,
     faas_geo_result_t *res, char *err, size_t errlen);
 static int faas_geo_get(MMDB_s *db, MMDB_entry_s *entry,
@@ -70,7 +76,8 @@ faas_geo_create(void)
 int
 faas_geo_open(faas_geo_t *geo, const char *path, char *err, size_t errlen)
 {
-    int      rc, saved;
+    int      rc, saved, fd;
+    char     copy[64];
     MMDB_s  *db;
 
     if (geo->n == FAAS_GEO_MAX_DBS) {
@@ -81,12 +88,17 @@ faas_geo_open(faas_geo_t *geo, const char *path, char *err, size_t errlen)
 
     db = &geo->dbs[geo->n];
 
+    fd = faas_geo_copy(path, copy, sizeof(copy));
+
     errno = 0;
-    rc = MMDB_open(path, MMDB_MODE_MMAP, db);
+    rc = MMDB_open(fd == -1 ? path : copy, MMDB_MODE_MMAP, db);
+    saved = errno;
+
+    if (fd != -1) {
+        close(fd);                  /* the mapping keeps the copy */
+    }
 
     if (rc != MMDB_SUCCESS) {
-        saved = errno;
-
         /* "Error opening the specified MaxMind DB file" says not why */
         if (rc == MMDB_IO_ERROR || (rc == MMDB_FILE_OPEN_ERROR && saved)) {
             snprintf(err, errlen, "cannot open GeoIP database \"%s\": "
@@ -104,6 +116,61 @@ faas_geo_open(faas_geo_t *geo, const char *path, char *err, size_t errlen)
     geo->n++;
 
     return FAAS_GEO_OK;
+}
+
+
+/*
+ * The database is mapped from a sealed in-memory copy (a memfd, opened by
+ * libmaxminddb through /proc/self/fd), not from its file.  A file written
+ * over in place (cp over it, rather than the rename geoipupdate does)
+ * would change or truncate the pages under the mapping: a SIGBUS or
+ * garbage in every worker, and in every respawned one, since workers
+ * inherit the master's mapping, until a reload.  The copy costs the
+ * database's size once per configuration (the workers share its pages).
+ * Returns the memfd and its path in copy, or -1 when the file cannot be
+ * copied (missing, unreadable, no memfd or /proc): then the file itself is
+ * opened, and MMDB_open() reports why it cannot be.
+ */
+
+static int
+faas_geo_copy(const char *path, char *copy, size_t len)
+{
+    int      in, fd;
+    char     buf[65536];
+    ssize_t  n;
+
+    in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in == -1) {
+        return -1;
+    }
+
+    fd = memfd_create("faas_geoip", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd == -1) {
+        close(in);
+        return -1;
+    }
+
+    while ((n = read(in, buf, sizeof(buf))) > 0) {
+        if (write(fd, buf, n) != n) {
+            n = -1;
+            break;
+        }
+    }
+
+    close(in);
+
+    snprintf(copy, len, "/proc/self/fd/%d", fd);
+
+    if (n == -1
+        || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
+                                  | F_SEAL_SEAL) == -1
+        || access(copy, R_OK) == -1)
+    {
+        close(fd);
+        return -1;
+    }
+
+    return fd;
 }
 
 

@@ -6,11 +6,12 @@
  * every database in the order they were opened and takes each field from
  * the first one that has it, so City + ASN fill one flat result.
  *
- * The databases are mapped with MMDB_MODE_MMAP and a lookup allocates
- * nothing: the strings of a result point into the mapping and are NOT
- * NUL-terminated (MMDB strings carry a length).  They stay valid until
- * faas_geo_close().  A string field is absent when its data is NULL; the
- * numeric fields have their own has_* flags.
+ * The databases are mapped with MMDB_MODE_MMAP, from a sealed in-memory
+ * copy of the file (a file overwritten in place cannot change them), and
+ * a lookup allocates nothing: the strings of a result point into the
+ * mapping and are NOT NUL-terminated (MMDB strings carry a length).  They
+ * stay valid until faas_geo_close().  A string field is absent when its
+ * data is NULL; the numeric fields have their own has_* flags.
  *
  * Plain C (no nginx headers): used by the nginx adapter, the local runner
  * and tests/test_geo.c.

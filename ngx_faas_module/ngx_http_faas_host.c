@@ -368,7 +368,13 @@ ngx_http_faas_copy(ngx_http_request_t *r, const char *data, size_t len)
         return NULL;
     }
 
-    ngx_memcpy(p, data, len);
+    /* an empty string may come as NULL (a response without a body), and
+     * memcpy() from NULL is undefined even for 0 bytes */
+
+    if (len) {
+        ngx_memcpy(p, data, len);
+    }
+
     p[len] = '\0';
 
     return p;

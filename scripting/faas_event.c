@@ -603,10 +603,12 @@ faas_host_headers_add(void *arg, faas_header_t *hdr)
 }
 
 
+/* an empty string may have a NULL data: memcmp() of NULL is undefined */
+
 static int
 faas_str_same(faas_str_t *a, const char *s, size_t len)
 {
-    return a->len == len && memcmp(a->data, s, len) == 0;
+    return a->len == len && (len == 0 || memcmp(a->data, s, len) == 0);
 }
 
 
@@ -970,13 +972,6 @@ faas_bad_return(lua_State *L, const char *fmt, ...)
 }
 
 
-static int
-faas_str_eq(faas_str_t *a, const char *s, size_t len)
-{
-    return a->len == len && memcmp(a->data, s, len) == 0;
-}
-
-
 /*
  * What a handler returned, at idx of L: FAAS_OK after the changes were
  * written back, FAAS_DONE after a generated response was handed to the
@@ -1074,7 +1069,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
         lua_pop(L, 1);
 
         if (call->host->get(call->req, f->field, &orig) == FAAS_OK
-            && faas_str_eq(&orig, v.data, v.len))
+            && faas_str_same(&orig, v.data, v.len))
         {
             continue;
         }
@@ -1162,7 +1157,7 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
         lua_pop(L, 1);
 
         if (call->host->get(call->req, f->field, &orig) == FAAS_OK
-            && faas_str_eq(&orig, v.data, v.len))
+            && faas_str_same(&orig, v.data, v.len))
         {
             continue;
         }
@@ -1304,7 +1299,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     type = faas_rawfield(L, t, "bodyEncoding");
     enc.data = lua_tolstring(L, -1, &enc.len);
 
-    if (type == LUA_TSTRING && faas_str_eq(&enc, "base64", 6)) {
+    if (type == LUA_TSTRING && faas_str_same(&enc, "base64", 6)) {
         if (faas_base64_decode_push(L, resp.body.data, resp.body.len) != 0)
         {
             faas_bad_return(L, "response.body is not valid base64");
@@ -1313,7 +1308,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
         resp.body.data = lua_tolstring(L, -1, &resp.body.len);
 
     } else if (type != LUA_TNIL
-               && !(type == LUA_TSTRING && faas_str_eq(&enc, "text", 4)))
+               && !(type == LUA_TSTRING && faas_str_same(&enc, "text", 4)))
     {
         faas_bad_return(L, "response.bodyEncoding must be \"text\" or "
                         "\"base64\"");

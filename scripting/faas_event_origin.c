@@ -669,7 +669,8 @@ faas_origin_number(lua_State *L, int c, const char *k, unsigned def)
 static int
 faas_str_same(faas_str_t *a, faas_str_t *b)
 {
-    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+    return a->len == b->len
+           && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
 

@@ -310,6 +310,15 @@ faas_json_push_item(lua_State *L, cJSON *item, int mt, char *err,
         lua_pushstring(L, item->valuestring);
 
     } else if (cJSON_IsNumber(item)) {
+
+        /* 1e999 parses to an infinity, which encode() refuses: what
+         * decodes must encode */
+
+        if (isinf(item->valuedouble)) {
+            snprintf(err, errlen, "invalid JSON: number out of range");
+            return -1;
+        }
+
         lua_pushnumber(L, item->valuedouble);
 
     } else if (cJSON_IsTrue(item)) {

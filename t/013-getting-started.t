@@ -26,6 +26,8 @@ my @blocks = $guide =~ /```sh\n(.*?)```/sg;
 my $script = join "\n", @blocks[1 .. 3];
 $script =~ s{/tmp/edge}{$dir}g;
 $script =~ s{\b8090\b}{$port}g;
+$script =~ s{\$PWD/build/nginx/objs/ngx_http_faas_module\.so}
+           {$FaasNginx::Module}g;
 $script =~ s{\$PWD}{$top}g;
 $script =~ s{\bnginx -}{$FaasNginx::Nginx -}g;
 

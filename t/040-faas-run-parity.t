@@ -13,7 +13,7 @@ use HTTP::Tiny;
 use JSON::PP;
 use Test::More;
 
-my $run = "$FaasNginx::Top/build/faas-run";
+my $run = $ENV{FAAS_RUN} || "$FaasNginx::Top/build/faas-run";
 my $fns = "$FaasNginx::Top/conf-examples/functions";
 my $mmdb = "$FaasNginx::Top/tests/data/geoip/GeoIP2-City-Test.mmdb";
 

@@ -176,6 +176,8 @@ static const char  faas_test_decode[] =
     "bad('garbage after the value', '{}}')\n"
     "bad('\\\\u0000 in strings is not supported', '\"a\\\\u0000b\"')\n"
     "bad('control character in string', '\"a\\nb\"')\n"
+    "bad('number out of range', '1e999')\n"
+    "bad('number out of range', '[-1e400]')\n"
     "local ok, err = pcall(J.decode)\n"
     "check(not ok and err:find('bad argument #1'), err)\n";
 

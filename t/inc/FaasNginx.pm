@@ -76,12 +76,14 @@ sub port { $_[0]{ports}{$_[1]} }
 sub url { "http://127.0.0.1:" . $_[0]->port($_[1]) }
 
 # nginx with the prefix and conf; what it prints (signal notices, the
-# errors tests provoke on purpose) goes to logs/stderr.log
+# errors tests provoke on purpose) goes to logs/stderr.log.  new()'s
+# shell => 'ulimit -f 1024;' runs shell commands first (limits nginx and
+# its workers inherit)
 sub nginx {
     my ($self, @args) = @_;
     my @cmd = ($Nginx, '-p', $self->{prefix}, '-c', $self->{conf_file},
                @args);
-    return system(join(' ', map { quotemeta } @cmd)
+    return system(($self->{shell} // '') . join(' ', map { quotemeta } @cmd)
                   . " 2>>$self->{prefix}/logs/stderr.log");
 }
 
@@ -109,7 +111,7 @@ sub pid {
 sub workers {
     my ($self) = @_;
     my $master = $self->pid or return ();
-    return grep { (split ' ', `ps -o ppid= -p $_`)[0] == $master }
+    return grep { ((split ' ', `ps -o ppid= -p $_`)[0] // 0) == $master }
            map { /^\s*(\d+)/ ? $1 : () } `pgrep -P $master`;
 }
 
