@@ -85,7 +85,10 @@ ngx_http_faas_capture_filter(ngx_http_request_t *r, ngx_chain_t *in)
                     return NGX_ERROR;
                 }
 
-                ngx_memcpy(p, w->answer.data, w->answer.len);
+                if (w->answer.len) {
+                    ngx_memcpy(p, w->answer.data, w->answer.len);
+                }
+
                 w->answer.data = p;
                 w->size = size;
             }
@@ -244,7 +247,10 @@ ngx_http_faas_wait_send(ngx_http_faas_wait_t *w)
 
     args.len = req->args.len;
     args.data = uri.data + uri.len;
-    ngx_memcpy(args.data, req->args.data, args.len);
+
+    if (args.len) {
+        ngx_memcpy(args.data, req->args.data, args.len);
+    }
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
     if (ps == NULL) {

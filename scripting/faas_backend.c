@@ -411,7 +411,11 @@ faas_str_copy(faas_str_t *dst, faas_str_t *src)
         return FAAS_ERROR;
     }
 
-    memcpy(p, src->data, src->len);
+    /* an unset parameter is { NULL, 0 }: memcpy must not see that NULL */
+    if (src->len) {
+        memcpy(p, src->data, src->len);
+    }
+
     p[src->len] = '\0';
 
     dst->data = p;

@@ -122,19 +122,22 @@ faas_proto_request(faas_backend_t *b, faas_str_t *action,
 
     req->body = *payload;
 
-    faas_proto_header(req, "content-type", "Content-Type", "application/json", 16);
+    faas_proto_header(req, "content-type", "Content-Type",
+                      "application/json", 16);
 
     switch (b->conf.protocol) {
 
     case FAAS_PROTO_OPENWHISK:
         req->args.data = "blocking=true&result=true";
         req->args.len = sizeof("blocking=true&result=true") - 1;
-        faas_proto_header(req, "authorization", "Authorization", b->auth, b->auth_len);
+        faas_proto_header(req, "authorization", "Authorization", b->auth,
+                          b->auth_len);
         return FAAS_OK;
 
     case FAAS_PROTO_HTTP:
         if (b->auth) {
-            faas_proto_header(req, "authorization", "Authorization", b->auth, b->auth_len);
+            faas_proto_header(req, "authorization", "Authorization", b->auth,
+                          b->auth_len);
         }
 
         return FAAS_OK;

@@ -182,7 +182,10 @@ faas_forward_get(const faas_host_t *host, void *req, faas_field_e field,
         return FAAS_ERROR;
     }
 
-    memcpy(*out, v.data, v.len);
+    if (v.len) {
+        memcpy(*out, v.data, v.len);
+    }
+
     (*out)[v.len] = '\0';
 
     return FAAS_OK;
@@ -651,20 +654,21 @@ faas_forward_measure(cJSON *obj, size_t *count, size_t *bytes)
 {
     cJSON  *h, *v;
 
+    /* every entry once, an array's values too: a header is written
+       before its value is found wrong */
+
     cJSON_ArrayForEach(h, obj) {
+        (*count)++;
+        *bytes += 2 * strlen(h->string) + 32
+                  + (cJSON_IsString(h) ? strlen(h->valuestring) : 0);
+
         if (cJSON_IsArray(h)) {
             cJSON_ArrayForEach(v, h) {
                 (*count)++;
                 *bytes += 2 * strlen(h->string) + 32
                           + (cJSON_IsString(v) ? strlen(v->valuestring) : 0);
             }
-
-            continue;
         }
-
-        (*count)++;
-        *bytes += 2 * strlen(h->string) + 32
-                  + (cJSON_IsString(h) ? strlen(h->valuestring) : 0);
     }
 }
 

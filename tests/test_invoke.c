@@ -817,6 +817,9 @@ test_forward(void)
               "\"isBase64Encoded\":true}", "not base64" },
             { FAAS_PROTO_HTTP, "{\"statusCode\":200,\"headers\":"
               "{\"x\":{}}}", "string, number or boolean" },
+            /* found by fuzz_backend: an entry with no value to count */
+            { FAAS_PROTO_HTTP, "{\"statusCode\":200,\"headers\":"
+              "{\"x\":[]}}", "string, number or boolean" },
         };
         size_t  i;
 
