@@ -194,5 +194,11 @@ char *faas_forward_event(const faas_host_t *host, void *req,
 int faas_forward_response(faas_proto_e protocol, faas_str_t *result,
     faas_response_t *resp, void **mem, char *err, size_t errlen);
 
+/*
+ * 1 when p is well-formed UTF-8 without NUL, a body JSON can carry as
+ * text; else it goes as base64 (faas_forward, faas-run's output).
+ */
+int faas_forward_utf8(const char *p, size_t len);
+
 
 #endif /* FAAS_BACKEND_H */

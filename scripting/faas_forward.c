@@ -30,7 +30,6 @@ static int faas_forward_header(void *arg, faas_header_t *h);
 static int faas_forward_query(cJSON *single, cJSON *multi, faas_str_t *q);
 static char *faas_forward_unescape(const char *p, size_t len);
 static int faas_forward_hex(char c);
-static int faas_forward_utf8(const char *p, size_t len);
 static int faas_forward_body(cJSON *event, const char *name, faas_str_t *body,
     const char *flag);
 static int faas_forward_get(const faas_host_t *host, void *req,
@@ -422,7 +421,7 @@ faas_forward_body(cJSON *event, const char *name, faas_str_t *body,
 
 /* well-formed UTF-8 without NUL (cJSON strings end at a NUL) */
 
-static int
+int
 faas_forward_utf8(const char *p, size_t len)
 {
     size_t          i, n, k;

@@ -8,7 +8,9 @@ use warnings;
 
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
+use Digest::SHA;
 use JSON::PP;
+use MIME::Base64;
 use Test::More;
 
 my $top = abs_path(__FILE__) =~ s{/tests/faas-run/[^/]+$}{}r;
@@ -173,6 +175,145 @@ my $env = write_file('env.lua', "return function()\n"
                      . "end\n");
 ($rc, $res) = faas_run($env, '--env', 'A=1', '--env', 'B=x=y');
 is($res->{body}, '1x=y', 'env: two --env');
+
+# the request body (faas_body): --body, --body-file, --body-max and an
+# event file's request.body, read and replaced as in nginx
+
+my $body = "$top/tests/faas-run/functions/body.lua";
+my $sha = sub { Digest::SHA::sha256_hex($_[0]) };
+
+($rc, $res, $err) = faas_run($body, '--request', 'POST /form', '--body',
+                             'a=1&b=2');
+is($rc, 0, 'body: exit 0') or diag($err);
+is($res->{body}, "read-only base64 truncated=false bytes=7 sha256="
+   . $sha->('a=1&b=2') . "\n", 'body: --body as request.body');
+
+($rc, $res) = faas_run($body);
+is($res->{body}, "no body\n", 'body: none without --body');
+
+my $bin = join '', map { chr } 0 .. 255;
+my $binfile = write_file('bin', $bin);
+($rc, $res) = faas_run($body, '--body-file', $binfile);
+is($res->{body}, "read-only base64 truncated=false bytes=256 sha256="
+   . $sha->($bin) . "\n", 'body: --body-file, binary');
+
+($rc, $res) = faas_run($body, '--body-file', $binfile, '--body-max', '100');
+is($res->{body}, "read-only base64 truncated=true bytes=100 sha256="
+   . $sha->(substr $bin, 0, 100) . "\n",
+   'body: cut at --body-max, inputTruncated');
+
+# a handler returning the request prints request.body, cut and flagged
+
+($rc, $res) = faas_run($same, '--request', 'POST /x', '--body', 'abcdef',
+                       '--body-max', '4');
+is_deeply($res->{body}, { inputTruncated => JSON::PP::true,
+                          action => 'read-only', encoding => 'base64',
+                          data => encode_base64('abcd', '') },
+          'body: the read-only body printed');
+is(header($res, 'content-length'), '6', 'body: Content-Length of --body');
+
+# a replacement is written back: "replace", base64, Content-Length
+
+($rc, $res) = faas_run($body, '--request', 'POST /replace', '--body',
+                       'hello');
+is($rc, 0, 'replace: exit 0');
+is($res->{body}{action}, 'replace', 'replace: action');
+is($res->{body}{encoding}, 'base64', 'replace: base64');
+is(decode_base64($res->{body}{data}), 'replaced 5 bytes: HELLO',
+   'replace: the new body');
+is(header($res, 'content-length'), '23', 'replace: Content-Length follows');
+
+($rc, $res, $err) = faas_run($body, '--request', 'POST /replace', '--body',
+                             'x' x 40, '--body-max', '40');
+is($rc, 1, 'replace over the cap: exit 1');
+like($err, qr/failed \(bad-return\): the replaced request body of 59 bytes is larger than the limit of 40 bytes/,
+     'replace over the cap: bad-return');
+
+my $nobody = write_file('nobody.lua', "return function(event)\n"
+                        . "  local r = event.Records[1].cf.request\n"
+                        . "  r.body = { action = 'replace', data = 'eA==' }\n"
+                        . "  return r\nend\n");
+($rc, $res, $err) = faas_run($nobody);
+is($rc, 1, 'replace without a body: exit 1');
+like($err, qr/cannot be replaced without faas_body/,
+     'replace without a body: as without faas_body');
+
+# request.body of an event file: base64 (AWS's) or text; --body wins
+
+my $ev = decode_json(do {
+    open my $f, '<', "$top/tests/data/events/viewer-request.json" or die $!;
+    local $/; <$f>
+});
+my $req = $ev->{Records}[0]{cf}{request};
+$req->{body} = { inputTruncated => JSON::PP::false, action => 'read-only',
+                 encoding => 'base64', data => encode_base64($bin, '') };
+my $evfile = write_file('body.json', encode_json($ev));
+($rc, $res, $err) = faas_run($body, '--event-file', $evfile);
+is($rc, 0, 'event file body: exit 0') or diag($err);
+is($res->{body}, "read-only base64 truncated=false bytes=256 sha256="
+   . $sha->($bin) . "\n", 'event file body: base64 decoded');
+
+($rc, $res) = faas_run($body, '--event-file', $evfile, '--body-max', '10');
+like($res->{body}, qr/truncated=true bytes=10 /,
+     'event file body: cut at --body-max');
+
+($rc, $res) = faas_run($body, '--event-file', $evfile, '--body', 'mine');
+like($res->{body}, qr/truncated=false bytes=4 /, 'event file body: --body wins');
+
+($rc, $res) = faas_run($same, '--event-file', $evfile);
+is_deeply($res, $req, 'event file body: printed back as it came');
+
+$req->{body} = { inputTruncated => JSON::PP::true, encoding => 'text',
+                 data => 'plain' };
+($rc, $res) = faas_run($body, '--event-file',
+                       write_file('text.json', encode_json($ev)));
+is($res->{body}, "read-only base64 truncated=true bytes=5 sha256="
+   . $sha->('plain') . "\n", 'event file body: text, inputTruncated kept');
+
+$req->{body} = { data => 'not base64!' };
+($rc, $res, $err) = faas_run($body, '--event-file',
+                             write_file('bad.json', encode_json($ev)));
+is($rc, 2, 'event file body: bad base64, exit 2');
+like($err, qr/request\.body\.data is not valid base64/,
+     'event file body: bad base64, the reason');
+
+is((faas_run($body, '--body', 'a', '--body-file', $binfile))[0], 2,
+   '--body and --body-file: exit 2');
+is((faas_run($body, '--body-max', '0'))[0], 2, 'zero --body-max: exit 2');
+is((faas_run($body, '--body-file', "$tmp/none"))[0], 2,
+   'missing --body-file: exit 2');
+
+# response.body: --response-body in response events (faas_response_body),
+# a static body of origin-response, base64 when it is not text
+
+my $resp = write_file('resp.lua', "return function(event)\n"
+                      . "  local r = event.Records[1].cf.response\n"
+                      . "  r.body = (r.body or 'none') .. '!'\n"
+                      . "  return r\nend\n");
+($rc, $res, $err) = faas_run($resp, '--event', 'viewer-response',
+                             '--response-body', 'hi', '-R',
+                             'Content-Length: 2');
+is($rc, 0, 'response body: exit 0') or diag($err);
+is($res->{body}, 'hi!', 'response body: read and replaced');
+is(header($res, 'content-length'), '3', 'response body: Content-Length');
+
+($rc, $res) = faas_run($resp, '--event', 'origin-response');
+is($res->{body}, 'none!', 'response body: origin-response sets one');
+
+($rc, $res, $err) = faas_run($resp, '--event', 'viewer-response');
+is($rc, 1, 'response body: viewer-response without one, exit 1');
+like($err, qr/viewer-response cannot replace the body/,
+     'response body: viewer-response without one, bad-return');
+
+my $rbin = write_file('rbin.lua', "return function(event)\n"
+                      . "  local r = event.Records[1].cf.response\n"
+                      . "  r.body = '\\0\\255'\n  return r\nend\n");
+($rc, $res) = faas_run($rbin, '--event', 'origin-response');
+is($res->{body}, 'AP8=', 'response body: binary as base64');
+is($res->{bodyEncoding}, 'base64', 'response body: bodyEncoding');
+
+is((faas_run($resp, '--response-body', 'x'))[0], 2,
+   '--response-body in a request event: exit 2');
 
 # --test: the example cases pass, a failing case fails the run
 

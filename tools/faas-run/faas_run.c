@@ -35,6 +35,11 @@ typedef struct {
     size_t                     nresp_headers;
     const char                *status;
     const char                *event_file;
+    char                      *body;            /* --body, --body-file */
+    size_t                     body_len;
+    char                      *body_file;       /* read, owned */
+    size_t                     body_max;        /* faas_body */
+    const char                *response_body;
     size_t                     memory;
     uint64_t                   timeout;         /* microseconds */
     uint64_t                   instructions;
@@ -55,6 +60,7 @@ static int faas_run_size(const char *s, size_t *size);
 static int faas_run_time(const char *s, uint64_t *usec);
 static int faas_run_header_arg(faas_run_req_t *r, faas_msg_e msg,
     const char *arg);
+static int faas_run_header_given(faas_run_opts_t *o, const char *name);
 static int faas_run_build(faas_run_opts_t *o, faas_run_req_t *r,
     cJSON *event, char *err, size_t errlen);
 static int faas_run_case(faas_run_opts_t *o, const char *file,
@@ -84,6 +90,8 @@ faas_run_usage(void)
         "usage: faas-run FILE [--event TYPE] [--request 'GET /path?query']\n"
         "                [-H 'Name: value' ...] [-R 'Name: value' ...]\n"
         "                [--status N] [--event-file event.json]\n"
+        "                [--body TEXT | --body-file FILE] [--body-max 1m]\n"
+        "                [--response-body TEXT]\n"
         "                [--name NAME] [--memory 8m] [--timeout 5ms]\n"
         "                [--instructions N] [--jit on|off]\n"
         "                [--env KEY=VALUE ...] [--state DIR]\n"
@@ -182,18 +190,40 @@ faas_run_header_arg(faas_run_req_t *r, faas_msg_e msg, const char *arg)
 }
 
 
+/* 1 when a -H option is the header lname */
+
+static int
+faas_run_header_given(faas_run_opts_t *o, const char *lname)
+{
+    size_t  i, n;
+
+    n = strlen(lname);
+
+    for (i = 0; i < o->nheaders; i++) {
+        if (strncasecmp(o->headers[i], lname, n) == 0
+            && o->headers[i][n] == ':')
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the event: the event file (if any), then the options over it */
 
 static int
 faas_run_build(faas_run_opts_t *o, faas_run_req_t *r, cJSON *event,
     char *err, size_t errlen)
 {
-    char        *s, *target, *q;
+    char        *s, *target, *q, len[32];
     size_t       i;
     unsigned     status;
     const char  *sp;
 
     faas_run_req_init(r, o->event_set ? o->event : FAAS_VIEWER_REQUEST);
+    r->body_max = o->body_max;
 
     if (event
         && faas_run_load_event(r, event, o->event_set, err, errlen)
@@ -233,13 +263,7 @@ faas_run_build(faas_run_opts_t *o, faas_run_req_t *r, cJSON *event,
 
     /* a request made from options has a Host header, first */
 
-    for (i = 0; event == NULL && i < o->nheaders; i++) {
-        if (strncasecmp(o->headers[i], "host:", 5) == 0) {
-            break;
-        }
-    }
-
-    if (event == NULL && i == o->nheaders) {
+    if (event == NULL && !faas_run_header_given(o, "host")) {
         faas_run_add_header(r, FAAS_MSG_REQUEST, "Host", "localhost", 9);
     }
 
@@ -251,6 +275,31 @@ faas_run_build(faas_run_opts_t *o, faas_run_req_t *r, cJSON *event,
                      o->headers[i]);
             return FAAS_ERROR;
         }
+    }
+
+    /* and the Content-Length a client sends with a body */
+
+    if (event == NULL && o->body && !faas_run_header_given(o,
+                                                        "content-length"))
+    {
+        snprintf(len, sizeof(len), "%zu", o->body_len);
+        faas_run_add_header(r, FAAS_MSG_REQUEST, "Content-Length", len,
+                            strlen(len));
+    }
+
+    if (o->body) {
+        faas_run_give_body(r, FAAS_MSG_REQUEST, o->body, o->body_len, 0);
+    }
+
+    if (o->response_body) {
+        if (!r->has_response) {
+            snprintf(err, errlen, "--response-body: only for "
+                     "origin-response and viewer-response");
+            return FAAS_ERROR;
+        }
+
+        faas_run_give_body(r, FAAS_MSG_RESPONSE, o->response_body,
+                           strlen(o->response_body), 0);
     }
 
     for (i = 0; i < o->nresp_headers; i++) {
@@ -628,6 +677,10 @@ enum {
     FAAS_RUN_OPT_REQUEST,
     FAAS_RUN_OPT_STATUS,
     FAAS_RUN_OPT_EVENT_FILE,
+    FAAS_RUN_OPT_BODY,
+    FAAS_RUN_OPT_BODY_FILE,
+    FAAS_RUN_OPT_BODY_MAX,
+    FAAS_RUN_OPT_RESPONSE_BODY,
     FAAS_RUN_OPT_NAME,
     FAAS_RUN_OPT_MEMORY,
     FAAS_RUN_OPT_TIMEOUT,
@@ -649,6 +702,11 @@ static const struct option  faas_run_options[] = {
     { "response-header", required_argument, NULL, 'R' },
     { "status", required_argument, NULL, FAAS_RUN_OPT_STATUS },
     { "event-file", required_argument, NULL, FAAS_RUN_OPT_EVENT_FILE },
+    { "body", required_argument, NULL, FAAS_RUN_OPT_BODY },
+    { "body-file", required_argument, NULL, FAAS_RUN_OPT_BODY_FILE },
+    { "body-max", required_argument, NULL, FAAS_RUN_OPT_BODY_MAX },
+    { "response-body", required_argument, NULL,
+      FAAS_RUN_OPT_RESPONSE_BODY },
     { "name", required_argument, NULL, FAAS_RUN_OPT_NAME },
     { "memory", required_argument, NULL, FAAS_RUN_OPT_MEMORY },
     { "timeout", required_argument, NULL, FAAS_RUN_OPT_TIMEOUT },
@@ -668,14 +726,16 @@ static const struct option  faas_run_options[] = {
 int
 main(int argc, char **argv)
 {
-    int                 c, rc;
+    int                 c, rc, mem;
     char               *eq, *end, err[FAAS_STORE_ERRLEN];
+    size_t             *size;
     faas_run_opts_t     o;
     faas_store_conf_t   sc;
 
     memset(&o, 0, sizeof(o));
     o.memory = 8 * 1024 * 1024;
     o.timeout = 5000;
+    o.body_max = 1024 * 1024;
     o.headers = faas_run_alloc(argc * sizeof(char *));
     o.resp_headers = faas_run_alloc(argc * sizeof(char *));
     o.env = faas_run_alloc(2 * argc * sizeof(faas_str_t));
@@ -714,6 +774,33 @@ main(int argc, char **argv)
             o.event_file = optarg;
             break;
 
+        case FAAS_RUN_OPT_BODY:
+        case FAAS_RUN_OPT_BODY_FILE:
+            if (o.body) {
+                fprintf(stderr, "faas-run: one --body or --body-file\n");
+                return FAAS_RUN_USAGE;
+            }
+
+            if (c == FAAS_RUN_OPT_BODY) {
+                o.body = optarg;
+                o.body_len = strlen(optarg);
+                break;
+            }
+
+            o.body_file = faas_run_read_file(optarg, &o.body_len);
+            if (o.body_file == NULL) {
+                fprintf(stderr, "faas-run: --body-file: cannot read "
+                        "\"%s\"\n", optarg);
+                return FAAS_RUN_USAGE;
+            }
+
+            o.body = o.body_file;
+            break;
+
+        case FAAS_RUN_OPT_RESPONSE_BODY:
+            o.response_body = optarg;
+            break;
+
         case FAAS_RUN_OPT_NAME:
             if (optarg[0] == '\0') {
                 fprintf(stderr, "faas-run: --name must not be empty\n");
@@ -724,11 +811,19 @@ main(int argc, char **argv)
             break;
 
         case FAAS_RUN_OPT_MEMORY:
-            if (faas_run_size(optarg, &o.memory) != FAAS_OK
-                || o.memory < 64 * 1024)
+        case FAAS_RUN_OPT_BODY_MAX:
+
+            /* a state needs 64k; a body cap of 0 would be faas_body off */
+
+            mem = (c == FAAS_RUN_OPT_MEMORY);
+            size = mem ? &o.memory : &o.body_max;
+
+            if (faas_run_size(optarg, size) != FAAS_OK
+                || *size < (mem ? 64 * 1024 : 1))
             {
-                fprintf(stderr, "faas-run: invalid --memory \"%s\" "
-                        "(a size, at least 64k)\n", optarg);
+                fprintf(stderr, "faas-run: invalid --%s \"%s\" (a size, "
+                        "at least %s)\n", mem ? "memory" : "body-max",
+                        optarg, mem ? "64k" : "1");
                 return FAAS_RUN_USAGE;
             }
 
@@ -847,6 +942,7 @@ main(int argc, char **argv)
 
     faas_store_close(o.store);
     faas_geo_close(o.geo);
+    free(o.body_file);
     free(o.headers);
     free(o.resp_headers);
     free(o.env);

@@ -32,6 +32,17 @@ typedef struct {
 } faas_run_headers_t;
 
 
+/* a body of the request or the response, as the host exposes it */
+typedef struct {
+    char                      *data;
+    size_t                     len;
+    size_t                     max;             /* faas_body_t.max */
+    int                        on;              /* exposed to the handler */
+    int                        truncated;       /* inputTruncated */
+    int                        replaced;        /* by host->set_body */
+} faas_run_body_t;
+
+
 /* one request (and its response) as the runner's host holds it */
 typedef struct {
     faas_event_e               event;
@@ -40,8 +51,10 @@ typedef struct {
     int                        has_response;    /* a response event */
 
     int                        responded;       /* host->respond called */
-    char                      *body;            /* the generated body */
-    size_t                     body_len;
+    faas_run_body_t            bodies[2];       /* by faas_msg_e; a
+                                                   generated body is the
+                                                   response's */
+    size_t                     body_max;        /* --body-max */
 
     int                        has_origin;      /* request.origin.custom */
     char                      *origin_protocol;
@@ -76,6 +89,8 @@ void faas_run_add_header(faas_run_req_t *r, faas_msg_e msg,
     const char *key, const char *value, size_t value_len);
 const char *faas_run_find_header(faas_run_req_t *r, faas_msg_e msg,
     const char *lname);
+void faas_run_give_body(faas_run_req_t *r, faas_msg_e msg,
+    const char *data, size_t len, int truncated);
 
 /* faas_run_event.c */
 int faas_run_event_type(const char *name, faas_event_e *event);

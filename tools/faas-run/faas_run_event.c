@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scripting/faas_backend.h"
+#include "scripting/faas_lib.h"
 #include "tools/faas-run/faas_run.h"
 
 
@@ -227,6 +229,62 @@ faas_run_load_origin(faas_run_req_t *r, cJSON *origin, char *err,
 
 
 /*
+ * A body of the event file: data as encoding says, "base64" (the
+ * default, as AWS writes request.body.data) or "text"; NAME is the
+ * member's name for the error.
+ */
+
+static int
+faas_run_load_body(faas_run_req_t *r, faas_msg_e msg, cJSON *data,
+    cJSON *encoding, int truncated, const char *name, char *err,
+    size_t errlen)
+{
+    int      rc;
+    char    *buf;
+    size_t   len;
+
+    if (!cJSON_IsString(data)) {
+        snprintf(err, errlen, "%s is not a string", name);
+        return FAAS_ERROR;
+    }
+
+    len = strlen(data->valuestring);
+
+    if (cJSON_IsString(encoding)
+        && strcmp(encoding->valuestring, "text") == 0)
+    {
+        faas_run_give_body(r, msg, data->valuestring, len, truncated);
+        return FAAS_OK;
+    }
+
+    if (encoding != NULL
+        && !(cJSON_IsString(encoding)
+             && strcmp(encoding->valuestring, "base64") == 0))
+    {
+        snprintf(err, errlen, "the encoding of %s is not \"base64\" or "
+                 "\"text\"", name);
+        return FAAS_ERROR;
+    }
+
+    buf = faas_run_alloc(len / 4 * 3 + 3);
+
+    rc = faas_b64_decode(data->valuestring, len, 0, 0,
+                         (unsigned char *) buf, &len);
+
+    if (rc == 0) {
+        faas_run_give_body(r, msg, buf, len, truncated);
+
+    } else {
+        snprintf(err, errlen, "%s is not valid base64", name);
+    }
+
+    free(buf);
+
+    return rc == 0 ? FAAS_OK : FAAS_ERROR;
+}
+
+
+/*
  * Loads Records[0].cf onto r.  The event type comes from
  * config.eventType unless event_set (--event given); r->event must hold
  * it then.
@@ -236,7 +294,8 @@ int
 faas_run_load_event(faas_run_req_t *r, cJSON *json, int event_set,
     char *err, size_t errlen)
 {
-    cJSON         *cf, *config, *req, *resp, *type, *origin;
+    cJSON         *cf, *config, *req, *resp, *type, *origin, *body;
+    size_t         max;
     faas_event_e   event;
 
     cf = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
@@ -266,8 +325,12 @@ faas_run_load_event(faas_run_req_t *r, cJSON *json, int event_set,
         }
     }
 
+    max = r->body_max;
+
     faas_run_req_free(r);
     faas_run_req_init(r, event);
+
+    r->body_max = max;
 
     if (!cJSON_IsObject(req)) {
         snprintf(err, errlen, "no Records[0].cf.request object");
@@ -293,6 +356,20 @@ faas_run_load_event(faas_run_req_t *r, cJSON *json, int event_set,
         return FAAS_ERROR;
     }
 
+    /* request.body: {"inputTruncated", "action", "encoding", "data"} */
+
+    body = cJSON_GetObjectItemCaseSensitive(req, "body");
+    if (body
+        && faas_run_load_body(r, FAAS_MSG_REQUEST,
+               cJSON_GetObjectItemCaseSensitive(body, "data"),
+               cJSON_GetObjectItemCaseSensitive(body, "encoding"),
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body,
+                                "inputTruncated")),
+               "request.body.data", err, errlen) != FAAS_OK)
+    {
+        return FAAS_ERROR;
+    }
+
     origin = cJSON_GetObjectItemCaseSensitive(req, "origin");
     if (origin && event == FAAS_ORIGIN_REQUEST
         && faas_run_load_origin(r, origin, err, errlen) != FAAS_OK)
@@ -308,6 +385,17 @@ faas_run_load_event(faas_run_req_t *r, cJSON *json, int event_set,
             || faas_run_load_headers(&r->headers[FAAS_MSG_RESPONSE],
                    cJSON_GetObjectItemCaseSensitive(resp, "headers"), err,
                    errlen) != FAAS_OK)
+        {
+            return FAAS_ERROR;
+        }
+
+        /* response.body, bodyEncoding: beyond AWS, faas_response_body */
+
+        body = cJSON_GetObjectItemCaseSensitive(resp, "body");
+        if (body
+            && faas_run_load_body(r, FAAS_MSG_RESPONSE, body,
+                   cJSON_GetObjectItemCaseSensitive(resp, "bodyEncoding"),
+                   0, "response.body", err, errlen) != FAAS_OK)
         {
             return FAAS_ERROR;
         }
@@ -376,6 +464,67 @@ faas_run_origin_json(faas_run_req_t *r)
 }
 
 
+static char *
+faas_run_base64(faas_run_body_t *b)
+{
+    char    *s;
+    size_t   n;
+
+    s = faas_run_alloc((b->len + 2) / 3 * 4 + 1);
+    faas_b64_encode((unsigned char *) b->data, b->len, 0, s, &n);
+    s[n] = '\0';
+
+    return s;
+}
+
+
+/* a response body: text when JSON can hold it, else base64 */
+
+static void
+faas_run_response_body_json(cJSON *o, faas_run_body_t *b)
+{
+    char  *s;
+
+    if (faas_forward_utf8(b->data, b->len)) {
+        cJSON_AddStringToObject(o, "body", b->data);
+        return;
+    }
+
+    s = faas_run_base64(b);
+
+    cJSON_AddStringToObject(o, "body", s);
+    cJSON_AddStringToObject(o, "bodyEncoding", "base64");
+
+    free(s);
+}
+
+
+/*
+ * request.body as Lambda@Edge writes it, base64; "replace" when the
+ * handler replaced it (the body that goes upstream)
+ */
+
+static cJSON *
+faas_run_request_body_json(faas_run_body_t *b)
+{
+    char   *s;
+    cJSON  *o;
+
+    o = cJSON_CreateObject();
+    s = faas_run_base64(b);
+
+    cJSON_AddBoolToObject(o, "inputTruncated", b->truncated);
+    cJSON_AddStringToObject(o, "action", b->replaced ? "replace"
+                                                     : "read-only");
+    cJSON_AddStringToObject(o, "encoding", "base64");
+    cJSON_AddStringToObject(o, "data", s);
+
+    free(s);
+
+    return o;
+}
+
+
 /*
  * The result in Lambda@Edge's shape: the generated response, the
  * response of a response event, or the request of a request event.
@@ -384,11 +533,14 @@ faas_run_origin_json(faas_run_req_t *r)
 cJSON *
 faas_run_result(faas_run_req_t *r)
 {
-    cJSON  *o;
+    cJSON            *o;
+    faas_run_body_t  *b;
 
     o = cJSON_CreateObject();
 
     if (r->responded || r->has_response) {
+        b = &r->bodies[FAAS_MSG_RESPONSE];
+
         cJSON_AddStringToObject(o, "status", r->fields[FAAS_FIELD_STATUS]);
 
         if (r->fields[FAAS_FIELD_STATUS_DESCRIPTION][0] != '\0') {
@@ -399,8 +551,8 @@ faas_run_result(faas_run_req_t *r)
         cJSON_AddItemToObject(o, "headers",
             faas_run_headers_json(&r->headers[FAAS_MSG_RESPONSE]));
 
-        if (r->responded && r->body_len) {
-            cJSON_AddStringToObject(o, "body", r->body);
+        if ((r->responded && b->len) || b->on || b->replaced) {
+            faas_run_response_body_json(o, b);
         }
 
         return o;
@@ -413,6 +565,11 @@ faas_run_result(faas_run_req_t *r)
                             r->fields[FAAS_FIELD_QUERYSTRING]);
     cJSON_AddItemToObject(o, "headers",
                           faas_run_headers_json(&r->headers[FAAS_MSG_REQUEST]));
+
+    if (r->bodies[FAAS_MSG_REQUEST].on) {
+        cJSON_AddItemToObject(o, "body",
+            faas_run_request_body_json(&r->bodies[FAAS_MSG_REQUEST]));
+    }
 
     if (r->has_origin) {
         cJSON_AddItemToObject(o, "origin", faas_run_origin_json(r));

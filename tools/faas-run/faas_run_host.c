@@ -1,7 +1,8 @@
 /*
  * The host of faas-run: faas_host_t over one request held in growable
- * arrays of heap strings.  Nothing is truncated: a header or a body of
- * any size the runtime accepts is kept whole.
+ * arrays of heap strings.  Nothing is truncated but the request body,
+ * which is cut to --body-max as faas_body cuts it: a header or a
+ * response body of any size the runtime accepts is kept whole.
  */
 
 #include <ctype.h>
@@ -23,6 +24,8 @@ static void faas_run_log(void *req, faas_log_e level, const char *msg,
     size_t len);
 static int faas_run_geo(void *req, faas_str_t *addr, faas_geo_result_t *res,
     char *err, size_t errlen);
+static int faas_run_body(void *req, faas_msg_e msg, faas_body_t *body);
+static int faas_run_set_body(void *req, faas_msg_e msg, faas_str_t *data);
 static int faas_run_origin(void *req, faas_origin_t *origin);
 static int faas_run_set_origin(void *req, faas_origin_t *origin);
 static void faas_run_headers_free(faas_run_headers_t *hs);
@@ -38,8 +41,8 @@ const faas_host_t  faas_run_host = {
     faas_run_respond,
     faas_run_log,
     faas_run_geo,
-    NULL,                       /* body: no request body in faas-run */
-    NULL,                       /* set_body */
+    faas_run_body,
+    faas_run_set_body,
     faas_run_origin,
     faas_run_set_origin,
     NULL,                       /* backend: faas-run calls none */
@@ -128,7 +131,8 @@ faas_run_req_free(faas_run_req_t *r)
     faas_run_headers_free(&r->headers[FAAS_MSG_RESPONSE]);
     faas_run_headers_free(&r->origin_headers);
 
-    free(r->body);
+    free(r->bodies[FAAS_MSG_REQUEST].data);
+    free(r->bodies[FAAS_MSG_RESPONSE].data);
     free(r->origin_protocol);
     free(r->origin_domain);
     free(r->origin_path);
@@ -320,9 +324,8 @@ faas_run_respond(void *req, faas_response_t *resp)
                      resp->headers[i].value.len);
     }
 
-    free(r->body);
-    r->body = faas_run_strndup(resp->body.data, resp->body.len);
-    r->body_len = resp->body.len;
+    faas_run_replace(&r->bodies[FAAS_MSG_RESPONSE].data, &resp->body);
+    r->bodies[FAAS_MSG_RESPONSE].len = resp->body.len;
 
     return FAAS_OK;
 }
@@ -371,6 +374,87 @@ faas_run_geo(void *req, faas_str_t *addr, faas_geo_result_t *res, char *err,
     }
 
     return faas_geo_lookup(r->geo, addr->data, addr->len, res, err, errlen);
+}
+
+
+/*
+ * The body a handler sees: the request body of --body, --body-file or
+ * the event file (faas_body on, max --body-max), the response body of
+ * --response-body (faas_response_body, large enough to hold it).
+ */
+
+void
+faas_run_give_body(faas_run_req_t *r, faas_msg_e msg, const char *data,
+    size_t len, int truncated)
+{
+    faas_run_body_t  *b;
+
+    b = &r->bodies[msg];
+
+    b->on = 1;
+    b->max = (msg == FAAS_MSG_REQUEST) ? r->body_max : len;
+    b->truncated = truncated || len > b->max;
+    b->len = (len > b->max) ? b->max : len;
+
+    free(b->data);
+    b->data = faas_run_strndup(data, b->len);
+}
+
+
+static int
+faas_run_body(void *req, faas_msg_e msg, faas_body_t *body)
+{
+    faas_run_req_t   *r = req;
+    faas_run_body_t  *b;
+
+    b = &r->bodies[msg];
+
+    if (!b->on) {
+        return FAAS_DECLINED;
+    }
+
+    body->data.data = b->data;
+    body->data.len = b->len;
+    body->max = b->max;
+    body->truncated = b->truncated;
+
+    return FAAS_OK;
+}
+
+
+/*
+ * A replaced body, whole (the runtime checked its size); as nginx does,
+ * a Content-Length header of the message follows it.  An origin-response
+ * may replace a body it was not shown: it is printed, still not shown.
+ */
+
+static int
+faas_run_set_body(void *req, faas_msg_e msg, faas_str_t *data)
+{
+    char                len[32];
+    size_t              i;
+    faas_run_req_t     *r = req;
+    faas_run_body_t    *b;
+    faas_run_header_t  *h;
+
+    b = &r->bodies[msg];
+
+    faas_run_replace(&b->data, data);
+    b->len = data->len;
+    b->truncated = 0;
+    b->replaced = 1;
+
+    for (i = 0; i < r->headers[msg].nelts; i++) {
+        h = &r->headers[msg].elts[i];
+
+        if (strcmp(h->lname, "content-length") == 0) {
+            h->value_len = snprintf(len, sizeof(len), "%zu", data->len);
+            free(h->value);
+            h->value = faas_run_strndup(len, h->value_len);
+        }
+    }
+
+    return FAAS_OK;
 }
 
 
