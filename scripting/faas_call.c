@@ -9,9 +9,6 @@
 #include "faas_state.h"
 
 
-static int faas_call_run(lua_State *L);
-
-
 int
 faas_call(faas_call_t *call)
 {
@@ -32,7 +29,14 @@ faas_call(faas_call_t *call)
     st->call = call;
     st->oom = 0;
 
-    rc = lua_cpcall(L, faas_call_run, st);
+    /*
+     * lua_cpcall would make a closure of faas_call_run on every call: the
+     * state keeps one (nothing here allocates before the protected call)
+     */
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_RUN]);
+    lua_pushlightuserdata(L, st);
+    rc = lua_pcall(L, 1, 0, 0);
 
     if (rc == 0) {
         st->call = NULL;
@@ -83,7 +87,7 @@ faas_prewarm(faas_call_t *call)
 }
 
 
-static int
+int
 faas_call_run(lua_State *L)
 {
     int            status;

@@ -2,14 +2,17 @@
  * The Lambda@Edge event, built lazily, and what a handler returns.
  *
  * The tables around the request (event, Records, cf, config) and the
- * context are made once per warm state and reused; per invocation only
- * the request (and response) table is new, and it is empty: its
- * metatable loads a field from the host the first time it is read.  So
- * a handler that touches nothing costs one table.
+ * context are made once per warm state (faas_event_open) and reused.  The
+ * event is empty until a handler reads event.Records: only then are the
+ * links restored and the request (and response) tables made, so a handler
+ * that never looks at its event costs no table at all.  The request and
+ * response load a field from the host the first time it is read.
  *
- * Headers are loaded all at once on first use, with a signature of each
- * name's original values kept aside; on return only the names whose
- * values differ from their signature are written back.
+ * Headers load one name at a time, on first read of that name, and the
+ * names a handler reads or writes are remembered; on return only those
+ * are compared with the host's headers and written back when they
+ * changed.  pairs, next and faas.json.encode see everything: they load
+ * the rest first (faas_event_materialize).
  */
 
 #include <stdarg.h>
@@ -27,6 +30,12 @@ typedef struct {
 } faas_header_op_t;
 
 
+/* room for the write-back of a few names on the C stack, no allocation */
+#define FAAS_WRITEBACK_OPS      FAAS_HEADERS_TOUCHED
+#define FAAS_WRITEBACK_HEADERS  16
+#define FAAS_HOST_HEADERS       32
+
+
 typedef struct {
     faas_str_t                 fields[FAAS_FIELD_MAX];
     unsigned                   set;
@@ -34,6 +43,8 @@ typedef struct {
     size_t                     nops;
     faas_header_t             *hdrs;
     size_t                     nhdrs;
+    faas_header_op_t           opbuf[FAAS_WRITEBACK_OPS];
+    faas_header_t              hdrbuf[FAAS_WRITEBACK_HEADERS];
 
     /* faas_event_origin.c: a replaced body, a new origin, the status */
     faas_str_t                 body;
@@ -62,6 +73,9 @@ static faas_field_t  faas_fields[] = {
     { NULL, 0, 0, 0 }
 };
 
+/* what a request or response loads besides its fields */
+static const char  *faas_msg_parts[] = { "headers", "body", "origin", NULL };
+
 
 static const char  *faas_event_names[] = {
     "viewer-request", "origin-request", "origin-response",
@@ -74,13 +88,48 @@ static const char  *faas_fail_names[] = {
 };
 
 
+/*
+ * The lazy tables' metatables say what they serve at index 1 (hidden by
+ * __metatable) with a light userdata pointing into faas_lazy_kinds, which
+ * no Lua code can forge: faas_event_materialize tells them apart by it.
+ */
+
+enum {
+    FAAS_LAZY_EVENT = 0,
+    FAAS_LAZY_MSG,
+    FAAS_LAZY_HEADERS,
+    FAAS_LAZY_MAX
+};
+
+static const char  faas_lazy_kinds[FAAS_LAZY_MAX];
+
+
 static void faas_event_keys(lua_State *L, faas_state_t *st);
+static void faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
+    lua_CFunction newindex);
+static int faas_event_index(lua_State *L);
+static int faas_event_records(lua_State *L, faas_state_t *st, int idx);
 static int faas_msg_index(lua_State *L);
+static int faas_msg_load(lua_State *L, faas_state_t *st, faas_msg_e msg,
+    const char *k, size_t len);
 static int faas_meta_index(lua_State *L);
 static int faas_meta_readonly(lua_State *L);
 static int faas_context_remaining(lua_State *L);
-static void faas_headers_load(lua_State *L, faas_state_t *st,
+static void faas_headers_push(lua_State *L, faas_state_t *st,
     faas_msg_e msg);
+static faas_headers_lazy_t *faas_headers_lazy(lua_State *L,
+    faas_state_t *st, int t);
+static int faas_headers_index(lua_State *L);
+static int faas_headers_newindex(lua_State *L);
+static int faas_headers_touched(faas_headers_lazy_t *lz, const char *name,
+    size_t len);
+static int faas_headers_touch(faas_headers_lazy_t *lz, const char *name,
+    size_t len);
+static void faas_headers_load(lua_State *L, faas_state_t *st,
+    faas_headers_lazy_t *lz, int t);
+static void faas_headers_host(lua_State *L, faas_state_t *st,
+    faas_headers_lazy_t *lz, int t, faas_headers_lazy_t *skip,
+    faas_str_t *only);
 static int faas_headers_add(void *arg, faas_header_t *h);
 typedef struct faas_host_headers_s  faas_host_headers_t;
 static int faas_headers_same(lua_State *L, int keys, int list,
@@ -131,6 +180,16 @@ faas_ref_new(lua_State *L)
 }
 
 
+#define faas_rawget_ref(L, st, ref)                                          \
+    lua_rawgeti(L, LUA_REGISTRYINDEX, (st)->refs[ref])
+
+
+/*
+ * Makes the tables an event is built from, and the metatables of its lazy
+ * parts.  A state calls it once; calling it again makes a new set (the
+ * old tables stay valid for whoever still holds them).
+ */
+
 void
 faas_event_open(lua_State *L, faas_state_t *st)
 {
@@ -138,8 +197,20 @@ faas_event_open(lua_State *L, faas_state_t *st)
 
     fn = st->fn;
 
+    faas_event_keys(L, st);
+
+    faas_lazy_mt(L, FAAS_LAZY_MSG, faas_msg_index, NULL);
+    st->refs[FAAS_REF_MSG_MT] = faas_ref_new(L);
+
+    faas_lazy_mt(L, FAAS_LAZY_HEADERS, faas_headers_index,
+                 faas_headers_newindex);
+    st->refs[FAAS_REF_HEADERS_MT] = faas_ref_new(L);
+
     lua_createtable(L, 0, 1);
+    faas_lazy_mt(L, FAAS_LAZY_EVENT, faas_event_index, NULL);
+    lua_setmetatable(L, -2);
     st->refs[FAAS_REF_EVENT] = faas_ref_new(L);
+
     lua_createtable(L, 1, 0);
     st->refs[FAAS_REF_RECORDS] = faas_ref_new(L);
     lua_createtable(L, 0, 1);
@@ -147,22 +218,21 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_createtable(L, 0, 3);
     st->refs[FAAS_REF_CF] = faas_ref_new(L);
 
-    faas_event_keys(L, st);
-
 
     /*
-     * config and context: read-only, ids looked up only when read; the
-     * upvalue tells the two apart (requestId vs request_id).
+     * config and context: read-only; what changes between invocations
+     * (the event type, the ids, the count) is looked up when read, and
+     * the upvalue tells the two apart (requestId vs request_id).
      */
 
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 1);
     lua_pushliteral(L, "ngx_faas");
     lua_setfield(L, -2, "distributionId");
     faas_meta_readonly_mt(L, 1);
     lua_setmetatable(L, -2);
     st->refs[FAAS_REF_CONFIG] = faas_ref_new(L);
 
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 4);
     lua_pushlstring(L, fn->name.data, fn->name.len);
     lua_setfield(L, -2, "function_name");
     lua_pushstring(L, fn->version);
@@ -174,22 +244,33 @@ faas_event_open(lua_State *L, faas_state_t *st)
     faas_meta_readonly_mt(L, 0);
     lua_setmetatable(L, -2);
     st->refs[FAAS_REF_CONTEXT] = faas_ref_new(L);
-
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, faas_msg_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    st->refs[FAAS_REF_MSG_MT] = faas_ref_new(L);
 }
 
 
-#define faas_rawget_ref(L, st, ref)                                          \
-    lua_rawgeti(L, LUA_REGISTRYINDEX, (st)->refs[ref])
+/* pushes a protected metatable serving kind through index and newindex */
+
+static void
+faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
+    lua_CFunction newindex)
+{
+    lua_createtable(L, 1, 3);
+    lua_pushlightuserdata(L, (void *) &faas_lazy_kinds[kind]);
+    lua_rawseti(L, -2, 1);
+    lua_pushcfunction(L, index);
+    lua_setfield(L, -2, "__index");
+
+    if (newindex) {
+        lua_pushcfunction(L, newindex);
+        lua_setfield(L, -2, "__newindex");
+    }
+
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+}
 
 
 /*
- * The keys faas_event_push() sets on every invocation, interned once per
+ * The keys the event code sets on every invocation, interned once per
  * state: pushing them from this table costs no string hashing.
  */
 
@@ -199,19 +280,15 @@ enum {
     FAAS_K_CONFIG,
     FAAS_K_CF,
     FAAS_K_RECORDS,
-    FAAS_K_EVENTTYPE,
-    FAAS_K_EVENT_TYPE,
-    FAAS_K_COLD_START,
-    FAAS_K_INVOCATION,
     FAAS_K_KEY,
     FAAS_K_VALUE,
-    FAAS_K_EVENTS               /* + faas_event_e: the event names */
+    FAAS_K_HEADERS
 };
 
 
 static const char  *faas_keys[] = {
-    "request", "response", "config", "cf", "Records", "eventType",
-    "event_type", "cold_start", "invocation", "key", "value"
+    "request", "response", "config", "cf", "Records", "key", "value",
+    "headers"
 };
 
 
@@ -222,23 +299,18 @@ faas_event_keys(lua_State *L, faas_state_t *st)
 
     n = sizeof(faas_keys) / sizeof(faas_keys[0]);
 
-    lua_createtable(L, n + FAAS_EVENT_MAX, 0);
+    lua_createtable(L, n, 0);
 
     for (i = 0; i < n; i++) {
         lua_pushstring(L, faas_keys[i]);
         lua_rawseti(L, -2, i + 1);
     }
 
-    for (i = 0; i < FAAS_EVENT_MAX; i++) {
-        lua_pushstring(L, faas_event_names[i]);
-        lua_rawseti(L, -2, FAAS_K_EVENTS + i);
-    }
-
     st->refs[FAAS_REF_KEYS] = faas_ref_new(L);
 }
 
 
-/* t[keys[k]] = top, raw: config and context refuse writes */
+/* t[keys[k]] = top, raw */
 
 #define faas_set_key(L, t, keys, k)                                           \
     lua_rawgeti(L, keys, k);                                                  \
@@ -246,17 +318,96 @@ faas_event_keys(lua_State *L, faas_state_t *st)
     lua_rawset(L, t)
 
 
-/* pushes the event and the context of st->call */
+/*
+ * Pushes the event and the context of st->call.  Nothing is built here:
+ * the event is linked when the handler first reads event.Records, and
+ * the context's per-invocation fields are read through its __index.
+ */
 
 void
 faas_event_push(faas_state_t *st)
 {
-    int           keys, cf, t;
-    lua_State    *L;
-    faas_call_t  *call;
+    lua_State  *L;
 
     L = st->L;
+
+    st->msgs[FAAS_MSG_REQUEST] = NULL;
+    st->msgs[FAAS_MSG_RESPONSE] = NULL;
+    st->headers[FAAS_MSG_REQUEST].table = NULL;
+    st->headers[FAAS_MSG_RESPONSE].table = NULL;
+
+    faas_rawget_ref(L, st, FAAS_REF_EVENT);
+
+    /* Records of the last invocation, or one the handler set, go */
+
+    faas_rawget_ref(L, st, FAAS_REF_KEYS);
+    lua_rawgeti(L, -1, FAAS_K_RECORDS);
+    lua_replace(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, -3);
+
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 2);
+
+    } else {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+    }
+
+    faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
+}
+
+
+/* __index of the event: Records, linked on first read */
+
+static int
+faas_event_index(lua_State *L)
+{
+    size_t       len;
+    const char  *k;
+
+    if (lua_type(L, 2) != LUA_TSTRING) {
+        return 0;
+    }
+
+    k = lua_tolstring(L, 2, &len);
+
+    if (len != 7 || memcmp(k, "Records", 7) != 0) {
+        return 0;
+    }
+
+    return faas_event_records(L, faas_state_from(L), 1);
+}
+
+
+/*
+ * Links the event at idx if it is the live one and not linked yet in this
+ * invocation: Records[1].cf.config are restored, whatever the last handler
+ * did to them, and a new, empty request (and response) hangs in cf.
+ * Pushes Records and returns 1, or returns 0.
+ */
+
+static int
+faas_event_records(lua_State *L, faas_state_t *st, int idx)
+{
+    int           keys, cf, msg, n;
+    faas_call_t  *call;
+
     call = st->call;
+
+    if (call == NULL || st->msgs[FAAS_MSG_REQUEST] != NULL) {
+        return 0;
+    }
+
+    faas_rawget_ref(L, st, FAAS_REF_EVENT);
+
+    if (!lua_rawequal(L, idx, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+
+    lua_pop(L, 1);
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
@@ -264,62 +415,126 @@ faas_event_push(faas_state_t *st)
     faas_rawget_ref(L, st, FAAS_REF_CF);
     cf = lua_gettop(L);
 
-    lua_createtable(L, 0, 4);
-    faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
-    lua_setmetatable(L, -2);
-    st->msgs[FAAS_MSG_REQUEST] = lua_topointer(L, -1);
-    faas_set_key(L, cf, keys, FAAS_K_REQUEST);
+    n = (call->event == FAAS_ORIGIN_RESPONSE
+         || call->event == FAAS_VIEWER_RESPONSE) ? 2 : 1;
 
-    if (call->event == FAAS_ORIGIN_RESPONSE
-        || call->event == FAAS_VIEWER_RESPONSE)
-    {
-        lua_createtable(L, 0, 4);
-        faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
-        lua_setmetatable(L, -2);
-        st->msgs[FAAS_MSG_RESPONSE] = lua_topointer(L, -1);
-        faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
+    for (msg = 0; msg < 2; msg++) {
+        if (msg < n) {
+            lua_createtable(L, 0, 4);
+            faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
+            lua_setmetatable(L, -2);
+            st->msgs[msg] = lua_topointer(L, -1);
 
-    } else if (st->msgs[FAAS_MSG_RESPONSE]) {
-        st->msgs[FAAS_MSG_RESPONSE] = NULL;
-        lua_pushnil(L);
-        faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
+        } else {
+            lua_pushnil(L);
+        }
+
+        faas_set_key(L, cf, keys, FAAS_K_REQUEST + msg);
     }
 
-    /* the tables around the request are reused, their links restored */
-
     faas_rawget_ref(L, st, FAAS_REF_CONFIG);
-    t = lua_gettop(L);
-    lua_rawgeti(L, keys, FAAS_K_EVENTS + call->event);
-    faas_set_key(L, t, keys, FAAS_K_EVENTTYPE);
     faas_set_key(L, cf, keys, FAAS_K_CONFIG);
 
     faas_rawget_ref(L, st, FAAS_REF_RECORD);
-    t = lua_gettop(L);
     lua_pushvalue(L, cf);
-    faas_set_key(L, t, keys, FAAS_K_CF);
+    faas_set_key(L, cf + 1, keys, FAAS_K_CF);
 
     faas_rawget_ref(L, st, FAAS_REF_RECORDS);
     lua_insert(L, -2);
     lua_rawseti(L, -2, 1);
 
-    faas_rawget_ref(L, st, FAAS_REF_EVENT);
-    lua_insert(L, -2);
-    t = lua_gettop(L) - 1;
-    faas_set_key(L, t, keys, FAAS_K_RECORDS);
+    lua_pushvalue(L, -1);
+    faas_set_key(L, idx, keys, FAAS_K_RECORDS);
 
-    faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
-    t = lua_gettop(L);
-    lua_rawgeti(L, keys, FAAS_K_EVENTS + call->event);
-    faas_set_key(L, t, keys, FAAS_K_EVENT_TYPE);
-    lua_pushboolean(L, call->cold_start);
-    faas_set_key(L, t, keys, FAAS_K_COLD_START);
-    lua_pushnumber(L, st->invocations);
-    faas_set_key(L, t, keys, FAAS_K_INVOCATION);
-
-    /* leave the event and the context where keys was */
-
-    lua_replace(L, cf);
     lua_replace(L, keys);
+    lua_settop(L, keys);
+
+    return 1;
+}
+
+
+/*
+ * Loads whatever the lazy table at idx has not loaded yet, so that a
+ * traversal (pairs, next, faas.json.encode) sees all of it: the event's
+ * Records, every field of the live request or response, every header.
+ * Any other table is left alone.
+ */
+
+void
+faas_event_materialize(lua_State *L, int idx)
+{
+    int                   msg, kind;
+    const char          **part, *p;
+    faas_field_t         *f;
+    faas_state_t         *st;
+    faas_headers_lazy_t  *lz;
+
+    if (!lua_getmetatable(L, idx)) {
+        return;
+    }
+
+    lua_rawgeti(L, -1, 1);
+    p = lua_touserdata(L, -1);
+    lua_pop(L, 2);
+
+    for (kind = 0; kind < FAAS_LAZY_MAX; kind++) {
+        if (p == &faas_lazy_kinds[kind]) {
+            break;
+        }
+    }
+
+    if (kind == FAAS_LAZY_MAX) {
+        return;
+    }
+
+    idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+    st = faas_state_from(L);
+
+    if (st->call == NULL) {
+        return;
+    }
+
+    switch (kind) {
+
+    case FAAS_LAZY_EVENT:
+        if (faas_event_records(L, st, idx)) {
+            lua_pop(L, 1);
+        }
+
+        return;
+
+    case FAAS_LAZY_MSG:
+        for (msg = 0; msg < 2; msg++) {
+            if (lua_topointer(L, idx) == st->msgs[msg]) {
+                break;
+            }
+        }
+
+        if (msg == 2) {
+            return;
+        }
+
+        for (f = faas_fields; f->name; f++) {
+            if (f->msg == (faas_msg_e) msg) {
+                lua_getfield(L, idx, f->name);
+                lua_pop(L, 1);
+            }
+        }
+
+        for (part = faas_msg_parts; *part; part++) {
+            lua_getfield(L, idx, *part);
+            lua_pop(L, 1);
+        }
+
+        return;
+
+    default:
+        lz = faas_headers_lazy(L, st, idx);
+
+        if (lz && !lz->full) {
+            faas_headers_load(L, st, lz, idx);
+        }
+    }
 }
 
 
@@ -327,18 +542,27 @@ static int
 faas_meta_index(lua_State *L)
 {
     int            config;
+    size_t         len;
     const char    *k;
     faas_str_t     v;
     faas_call_t   *call;
+    faas_state_t  *st;
 
-    call = faas_state_from(L)->call;
-    k = lua_tostring(L, 2);
+    st = faas_state_from(L);
+    call = st->call;
 
-    if (call == NULL || k == NULL) {
+    if (call == NULL || lua_type(L, 2) != LUA_TSTRING) {
         return 0;
     }
 
+    k = lua_tolstring(L, 2, &len);
+
     config = lua_toboolean(L, lua_upvalueindex(1));
+
+    if (strcmp(k, config ? "eventType" : "event_type") == 0) {
+        lua_pushstring(L, faas_event_name(call->event));
+        return 1;
+    }
 
     if (strcmp(k, config ? "requestId" : "request_id") == 0
         && call->host->get(call->req, FAAS_FIELD_REQUEST_ID, &v) == FAAS_OK)
@@ -347,11 +571,25 @@ faas_meta_index(lua_State *L)
         return 1;
     }
 
-    if (config && strcmp(k, "distributionDomainName") == 0
-        && call->host->get(call->req, FAAS_FIELD_SERVER_NAME, &v)
-           == FAAS_OK)
-    {
-        lua_pushlstring(L, v.data, v.len);
+    if (config) {
+        if (strcmp(k, "distributionDomainName") == 0
+            && call->host->get(call->req, FAAS_FIELD_SERVER_NAME, &v)
+               == FAAS_OK)
+        {
+            lua_pushlstring(L, v.data, v.len);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    if (strcmp(k, "cold_start") == 0) {
+        lua_pushboolean(L, call->cold_start);
+        return 1;
+    }
+
+    if (strcmp(k, "invocation") == 0) {
+        lua_pushnumber(L, st->invocations);
         return 1;
     }
 
@@ -391,18 +629,15 @@ faas_msg_index(lua_State *L)
     size_t         len;
     const void    *p;
     const char    *k;
-    faas_str_t     v;
-    faas_call_t   *call;
-    faas_field_t  *f;
     faas_state_t  *st;
 
     st = faas_state_from(L);
-    call = st->call;
-    k = lua_tolstring(L, 2, &len);
 
-    if (call == NULL || k == NULL || lua_type(L, 2) != LUA_TSTRING) {
+    if (st->call == NULL || lua_type(L, 2) != LUA_TSTRING) {
         return 0;
     }
+
+    k = lua_tolstring(L, 2, &len);
 
     /* a table kept from an earlier invocation loads nothing more */
 
@@ -418,35 +653,8 @@ faas_msg_index(lua_State *L)
         return 0;
     }
 
-    if (len == 7 && memcmp(k, "headers", 7) == 0) {
-        faas_headers_load(L, st, msg);
-
-    } else if (len == 4 && memcmp(k, "body", 4) == 0) {
-        if (faas_event_body_push(L, st, (faas_msg_e) msg) != FAAS_OK) {
-            return 0;
-        }
-
-    } else if (len == 6 && memcmp(k, "origin", 6) == 0) {
-        if (msg != FAAS_MSG_REQUEST
-            || faas_event_origin_push(L, st) != FAAS_OK)
-        {
-            return 0;
-        }
-
-    } else {
-        for (f = faas_fields; f->name; f++) {
-            if (f->msg == (faas_msg_e) msg && strcmp(f->name, k) == 0) {
-                break;
-            }
-        }
-
-        if (f->name == NULL
-            || call->host->get(call->req, f->field, &v) != FAAS_OK)
-        {
-            return 0;
-        }
-
-        lua_pushlstring(L, v.data, v.len);
+    if (!faas_msg_load(L, st, (faas_msg_e) msg, k, len)) {
+        return 0;
     }
 
     lua_pushvalue(L, 2);
@@ -457,21 +665,241 @@ faas_msg_index(lua_State *L)
 }
 
 
+/* pushes field k of msg from the host: 1, or 0 when it has none */
+
+static int
+faas_msg_load(lua_State *L, faas_state_t *st, faas_msg_e msg,
+    const char *k, size_t len)
+{
+    faas_str_t     v;
+    faas_call_t   *call;
+    faas_field_t  *f;
+
+    call = st->call;
+
+    if (len == 7 && memcmp(k, "headers", 7) == 0) {
+        faas_headers_push(L, st, msg);
+        return 1;
+    }
+
+    if (len == 4 && memcmp(k, "body", 4) == 0) {
+        return faas_event_body_push(L, st, msg) == FAAS_OK;
+    }
+
+    if (len == 6 && memcmp(k, "origin", 6) == 0) {
+        return msg == FAAS_MSG_REQUEST
+               && faas_event_origin_push(L, st) == FAAS_OK;
+    }
+
+    for (f = faas_fields; f->name; f++) {
+        if (f->msg == msg && strcmp(f->name, k) == 0) {
+            break;
+        }
+    }
+
+    if (f->name == NULL
+        || call->host->get(call->req, f->field, &v) != FAAS_OK)
+    {
+        return 0;
+    }
+
+    lua_pushlstring(L, v.data, v.len);
+
+    return 1;
+}
+
+
+/*
+ * Pushes the headers table of msg: lowercase name -> list of {key, value},
+ * empty; its __index loads a name from the host on first read.
+ */
+
+static void
+faas_headers_push(lua_State *L, faas_state_t *st, faas_msg_e msg)
+{
+    faas_headers_lazy_t  *lz;
+
+    lua_createtable(L, 0, 4);
+    faas_rawget_ref(L, st, FAAS_REF_HEADERS_MT);
+    lua_setmetatable(L, -2);
+
+    lz = &st->headers[msg];
+    lz->table = lua_topointer(L, -1);
+    lz->full = 0;
+    lz->ntouched = 0;
+    lz->used = 0;
+}
+
+
+/* the bookkeeping of the live headers table at t, NULL for another table */
+
+static faas_headers_lazy_t *
+faas_headers_lazy(lua_State *L, faas_state_t *st, int t)
+{
+    int          msg;
+    const void  *p;
+
+    p = lua_topointer(L, t);
+
+    for (msg = 0; msg < 2; msg++) {
+        if (p == st->headers[msg].table && p != NULL) {
+            return &st->headers[msg];
+        }
+    }
+
+    return NULL;
+}
+
+
 typedef struct {
     lua_State                 *L;
     int                        t;
     int                        keys;
+    faas_headers_lazy_t       *skip;       /* names not to load */
+    faas_str_t                *only;       /* the one name to load */
 } faas_headers_ctx_t;
 
 
 /*
- * Pushes the headers table of msg: lowercase name -> list of {key, value}.
- * Nothing else is kept: on return the table is compared with the host's
- * headers as they are then (faas_headers_diff).
+ * __index of a headers table: the host's headers of that name, loaded
+ * once.  A name once touched is not loaded again: a header the handler
+ * removed stays removed.
+ */
+
+static int
+faas_headers_index(lua_State *L)
+{
+    size_t                len;
+    const char           *k;
+    faas_str_t            lname;
+    faas_state_t         *st;
+    faas_headers_lazy_t  *lz;
+
+    st = faas_state_from(L);
+
+    if (st->call == NULL || lua_type(L, 2) != LUA_TSTRING) {
+        return 0;
+    }
+
+    k = lua_tolstring(L, 2, &len);
+
+    lz = faas_headers_lazy(L, st, 1);
+
+    if (lz == NULL || lz->full || faas_headers_touched(lz, k, len)) {
+        return 0;
+    }
+
+    /* too many names to keep track of: the rest is loaded */
+
+    if (!faas_headers_touch(lz, k, len)) {
+        faas_headers_load(L, st, lz, 1);
+
+    } else {
+        lname.data = k;
+        lname.len = len;
+
+        faas_headers_host(L, st, lz, 1, NULL, &lname);
+    }
+
+    lua_pushvalue(L, 2);
+    lua_rawget(L, 1);
+
+    return 1;
+}
+
+
+/* __newindex of a headers table: the name is touched, then set raw */
+
+static int
+faas_headers_newindex(lua_State *L)
+{
+    size_t                len;
+    const char           *k;
+    faas_state_t         *st;
+    faas_headers_lazy_t  *lz;
+
+    st = faas_state_from(L);
+    lz = st->call ? faas_headers_lazy(L, st, 1) : NULL;
+
+    if (lz && !lz->full) {
+        k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+
+        /* the full comparison on return reports a bad key */
+
+        if (k == NULL || !faas_headers_touch(lz, k, len)) {
+            faas_headers_load(L, st, lz, 1);
+        }
+    }
+
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+
+    return 0;
+}
+
+
+static int
+faas_headers_touched(faas_headers_lazy_t *lz, const char *name, size_t len)
+{
+    unsigned  i;
+
+    for (i = 0; i < lz->ntouched; i++) {
+        if (lz->touched[i].len == len
+            && memcmp(lz->names + lz->touched[i].off, name, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* remembers a name; 0 when there is no room left */
+
+static int
+faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
+{
+    if (faas_headers_touched(lz, name, len)) {
+        return 1;
+    }
+
+    if (lz->ntouched == FAAS_HEADERS_TOUCHED
+        || len > FAAS_HEADERS_NAMES - lz->used)
+    {
+        return 0;
+    }
+
+    memcpy(lz->names + lz->used, name, len);
+    lz->touched[lz->ntouched].off = lz->used;
+    lz->touched[lz->ntouched].len = len;
+    lz->ntouched++;
+    lz->used += len;
+
+    return 1;
+}
+
+
+/*
+ * Loads every header of the table at t that was not touched yet, and
+ * marks the table full: from now on it is a plain table, compared whole
+ * on return.
  */
 
 static void
-faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
+faas_headers_load(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
+    int t)
+{
+    faas_headers_host(L, st, lz, t, lz, NULL);
+    lz->full = 1;
+}
+
+
+/* adds the host's headers named only (all but skip's) to the table at t */
+
+static void
+faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
+    int t, faas_headers_lazy_t *skip, faas_str_t *only)
 {
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
@@ -479,23 +907,29 @@ faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
     call = st->call;
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
-    ctx.keys = lua_gettop(L);
-
-    lua_newtable(L);
 
     ctx.L = L;
-    ctx.t = lua_gettop(L);
+    ctx.t = t;
+    ctx.keys = lua_gettop(L);
+    ctx.skip = skip;
+    ctx.only = only;
 
-    if (call->host->headers(call->req, msg, faas_headers_add, &ctx)
+    if (call->host->headers(call->req,
+                            lz == &st->headers[FAAS_MSG_REQUEST]
+                            ? FAAS_MSG_REQUEST : FAAS_MSG_RESPONSE,
+                            faas_headers_add, &ctx)
         != FAAS_OK)
     {
         luaL_error(L, "cannot read the %s headers",
-                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+                   lz == &st->headers[FAAS_MSG_REQUEST]
+                   ? "request" : "response");
     }
 
-    lua_remove(L, ctx.keys);
+    lua_pop(L, 1);
 }
 
+
+/* appends one host header to its name's list in ctx->t */
 
 static int
 faas_headers_add(void *arg, faas_header_t *hdr)
@@ -506,6 +940,15 @@ faas_headers_add(void *arg, faas_header_t *hdr)
 
     ctx = arg;
     L = ctx->L;
+
+    if ((ctx->only
+         && (ctx->only->len != hdr->lname.len
+             || memcmp(ctx->only->data, hdr->lname.data, hdr->lname.len)))
+        || (ctx->skip && faas_headers_touched(ctx->skip, hdr->lname.data,
+                                              hdr->lname.len)))
+    {
+        return FAAS_OK;
+    }
 
     lua_pushlstring(L, hdr->lname.data, hdr->lname.len);
     lua_pushvalue(L, -1);
@@ -656,15 +1099,17 @@ faas_headers_same(lua_State *L, int keys, int list, faas_host_headers_t *hh,
 
 
 /*
- * Validates the list of entries of one header name; fills out when it is
- * not NULL.  The strings stay anchored in the handler's table.
+ * Validates the list of entries of one header name into out, which has
+ * room for lua_objlen() of the list (the entries run up to the first
+ * nil, never past that length).  The strings stay anchored in the
+ * handler's table.
  */
 
 size_t
 faas_headers_entries(lua_State *L, int list,
     faas_str_t *lname, faas_header_t *out)
 {
-    int          i;
+    int          i, keys;
     char         c;
     size_t       n, j;
     faas_str_t   key, value;
@@ -675,13 +1120,16 @@ faas_headers_entries(lua_State *L, int list,
                         lname->data, luaL_typename(L, list));
     }
 
+    faas_rawget_ref(L, faas_state_from(L), FAAS_REF_KEYS);
+    keys = lua_gettop(L);
+
     n = 0;
 
     for (i = 1; /* void */ ; i++) {
         lua_rawgeti(L, list, i);
 
         if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
+            lua_pop(L, 2);
             return n;
         }
 
@@ -690,7 +1138,10 @@ faas_headers_entries(lua_State *L, int list,
                             "{key, value} table", lname->data, i);
         }
 
-        if (faas_rawfield(L, -1, "value") != LUA_TSTRING) {
+        lua_rawgeti(L, keys, FAAS_K_VALUE);
+        lua_rawget(L, -2);
+
+        if (lua_type(L, -1) != LUA_TSTRING) {
             faas_bad_return(L, "headers[\"%s\"][%d].value must be a "
                             "string", lname->data, i);
         }
@@ -704,7 +1155,10 @@ faas_headers_entries(lua_State *L, int list,
                             lname->data);
         }
 
-        switch (faas_rawfield(L, -1, "key")) {
+        lua_rawgeti(L, keys, FAAS_K_KEY);
+        lua_rawget(L, -2);
+
+        switch (lua_type(L, -1)) {
 
         case LUA_TNIL:
             key = *lname;
@@ -742,11 +1196,9 @@ faas_headers_entries(lua_State *L, int list,
 
         lua_pop(L, 2);
 
-        if (out) {
-            out[n].lname = *lname;
-            out[n].key = key;
-            out[n].value = value;
-        }
+        out[n].lname = *lname;
+        out[n].key = key;
+        out[n].value = value;
 
         n++;
     }
@@ -788,139 +1240,192 @@ faas_headers_forbidden(lua_State *L, faas_state_t *st, faas_msg_e msg,
 }
 
 
+
 /*
  * Collects into wb the header names of the table at t whose values differ
  * from the host's headers of msg as they are now, and the host's names t
  * no longer has.  Comparing with the host (not with a copy kept at load
  * time) costs nothing while loading, and in a sequence the host already
- * holds what the previous function wrote.
+ * holds what the previous function wrote.  The live lazy table of msg is
+ * compared on the names the handler touched only: no other name can have
+ * changed.
  */
 
 static void
 faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_writeback_t *wb)
 {
-    int                   keys;
-    size_t                nnames, nentries, n, j, k;
+    int                   keys, first;
+    size_t                nnames, nentries, j, k;
+    unsigned              i;
     faas_str_t            lname;
     faas_call_t          *call;
+    faas_header_t         hbuf[FAAS_HOST_HEADERS];
     faas_host_headers_t   hh;
+    faas_headers_lazy_t  *lz;
 
     call = st->call;
+
+    lz = faas_headers_lazy(L, st, t);
+
+    if (lz && lz != &st->headers[msg] && !lz->full) {
+        faas_headers_load(L, st, lz, t);
+    }
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
 
-    /* the host's headers: counted, then copied (their strings are stable) */
+    /* the host's headers, copied (their strings are stable) */
 
-    hh.h = NULL;
+    hh.h = hbuf;
     hh.n = 0;
-    hh.cap = 0;
+    hh.cap = FAAS_HOST_HEADERS;
 
     if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
         != FAAS_OK)
     {
-        luaL_error(L, "cannot read the %s headers",
-                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+        goto failed;
     }
 
-    hh.cap = hh.n;
-    hh.h = lua_newuserdata(L, hh.cap * sizeof(faas_header_t) + 1);
-    hh.n = 0;
+    if (hh.n > hh.cap) {
+        hh.cap = hh.n;
+        hh.h = lua_newuserdata(L, hh.cap * sizeof(faas_header_t));
+        hh.n = 0;
 
-    if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
-        != FAAS_OK || hh.n != hh.cap)
-    {
-        luaL_error(L, "cannot read the %s headers",
-                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+        if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
+            != FAAS_OK || hh.n != hh.cap)
+        {
+            goto failed;
+        }
     }
 
-    nnames = hh.n;
+    /*
+     * The names to compare, each followed by its value, go on the stack:
+     * the touched names of the lazy table, or every name of a plain one
+     * and the host's names it does not have.
+     */
+
+    first = lua_gettop(L) + 1;
     nentries = 0;
 
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        nnames++;
-        if (lua_type(L, -1) == LUA_TTABLE) {
-            nentries += lua_objlen(L, -1);
+    if (lz == &st->headers[msg] && !lz->full) {
+        luaL_checkstack(L, 2 * lz->ntouched, "headers");
+
+        for (i = 0; i < lz->ntouched; i++) {
+            lua_pushlstring(L, lz->names + lz->touched[i].off,
+                            lz->touched[i].len);
+            lua_pushvalue(L, -1);
+            lua_rawget(L, t);
         }
-        lua_pop(L, 1);
+
+    } else {
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            if (lua_type(L, -2) != LUA_TSTRING) {
+                faas_bad_return(L, "header table keys must be strings");
+            }
+
+            /* name, value, and the name again for lua_next */
+
+            luaL_checkstack(L, 2, "headers");
+            lua_pushvalue(L, -2);
+        }
+
+        for (j = 0; j < hh.n; j++) {
+            for (k = 0; k < j; k++) {
+                if (faas_str_same(&hh.h[k].lname, hh.h[j].lname.data,
+                                  hh.h[j].lname.len))
+                {
+                    break;
+                }
+            }
+
+            if (k < j) {
+                continue;
+            }
+
+            luaL_checkstack(L, 2, "headers");
+            lua_pushlstring(L, hh.h[j].lname.data, hh.h[j].lname.len);
+            lua_pushvalue(L, -1);
+            lua_rawget(L, t);
+
+            if (!lua_isnil(L, -1)) {
+                lua_pop(L, 2);
+            }
+        }
     }
 
-    wb->ops = lua_newuserdata(L, nnames * sizeof(faas_header_op_t)
-                                 + nentries * sizeof(faas_header_t) + 1);
-    wb->hdrs = (faas_header_t *) (wb->ops + nnames);
+    nnames = (lua_gettop(L) - first + 1) / 2;
+
+    for (j = 0; j < nnames; j++) {
+        if (lua_type(L, first + 2 * j + 1) == LUA_TTABLE) {
+            nentries += lua_objlen(L, first + 2 * j + 1);
+        }
+    }
+
+    wb->ops = nnames <= FAAS_WRITEBACK_OPS
+              ? wb->opbuf
+              : lua_newuserdata(L, nnames * sizeof(faas_header_op_t));
+    wb->hdrs = nentries <= FAAS_WRITEBACK_HEADERS
+               ? wb->hdrbuf
+               : lua_newuserdata(L, nentries * sizeof(faas_header_t));
     wb->nops = 0;
     wb->nhdrs = 0;
 
-    /* both userdata stay on the stack until the result is applied */
+    /* names, values and buffers stay on the stack until they are applied */
 
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-            faas_bad_return(L, "header table keys must be strings");
-        }
+    for (j = 0; j < nnames; j++) {
+        lname.data = lua_tolstring(L, first + 2 * j, &lname.len);
 
-        lname.data = lua_tolstring(L, -2, &lname.len);
-        faas_headers_check_name(L, &lname);
+        if (lua_isnil(L, first + 2 * j + 1)) {
 
-        if (lua_type(L, -1) == LUA_TTABLE
-            && faas_headers_same(L, keys, lua_gettop(L), &hh, &lname))
-        {
-            lua_pop(L, 1);
-            continue;
-        }
+            /* removed: a name the host has becomes a removal */
 
-        faas_headers_forbidden(L, st, msg, &lname);
-
-        n = faas_headers_entries(L, lua_gettop(L), &lname, NULL);
-        if (wb->nhdrs + n > nentries) {
-            faas_bad_return(L, "headers[\"%s\"] changed while being read",
-                            lname.data);
-        }
-
-        faas_headers_entries(L, lua_gettop(L), &lname,
-                             wb->hdrs + wb->nhdrs);
-
-        wb->ops[wb->nops].lname = lname;
-        wb->ops[wb->nops].first = wb->nhdrs;
-        wb->ops[wb->nops].n = n;
-        wb->nops++;
-        wb->nhdrs += n;
-
-        lua_pop(L, 1);
-    }
-
-    /* the host's names the table no longer has: removed */
-
-    for (j = 0; j < hh.n; j++) {
-        for (k = 0; k < j; k++) {
-            if (faas_str_same(&hh.h[k].lname, hh.h[j].lname.data,
-                              hh.h[j].lname.len))
-            {
-                break;
+            for (k = 0; k < hh.n; k++) {
+                if (faas_str_same(&hh.h[k].lname, lname.data, lname.len)) {
+                    break;
+                }
             }
-        }
 
-        if (k < j) {
-            continue;
-        }
+            if (k == hh.n) {
+                continue;
+            }
 
-        lua_pushlstring(L, hh.h[j].lname.data, hh.h[j].lname.len);
-        lua_rawget(L, t);
-
-        if (lua_isnil(L, -1)) {
-            lname = hh.h[j].lname;
             faas_headers_forbidden(L, st, msg, &lname);
 
             wb->ops[wb->nops].lname = lname;
             wb->ops[wb->nops].first = 0;
             wb->ops[wb->nops].n = 0;
             wb->nops++;
+            continue;
         }
 
-        lua_pop(L, 1);
+        faas_headers_check_name(L, &lname);
+
+        if (lua_type(L, first + 2 * j + 1) == LUA_TTABLE
+            && faas_headers_same(L, keys, first + 2 * j + 1, &hh, &lname))
+        {
+            continue;
+        }
+
+        faas_headers_forbidden(L, st, msg, &lname);
+
+        k = faas_headers_entries(L, first + 2 * j + 1, &lname,
+                                 wb->hdrs + wb->nhdrs);
+
+        wb->ops[wb->nops].lname = lname;
+        wb->ops[wb->nops].first = wb->nhdrs;
+        wb->ops[wb->nops].n = k;
+        wb->nops++;
+        wb->nhdrs += k;
     }
+
+    return;
+
+failed:
+
+    luaL_error(L, "cannot read the %s headers",
+               msg == FAAS_MSG_REQUEST ? "request" : "response");
 }
 
 
@@ -1223,7 +1728,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     long              status;
     faas_str_t        lname, enc;
     const char       *s;
-    faas_header_t    *hdrs;
+    faas_header_t    *hdrs, hbuf[FAAS_WRITEBACK_HEADERS];
     faas_response_t   resp;
 
     memset(&resp, 0, sizeof(faas_response_t));
@@ -1300,6 +1805,8 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     h = lua_gettop(L);
 
     if (type == LUA_TTABLE) {
+        faas_event_materialize(L, h);
+
         n = 0;
 
         lua_pushnil(L);
@@ -1310,7 +1817,8 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
             lua_pop(L, 1);
         }
 
-        hdrs = lua_newuserdata(L, n * sizeof(faas_header_t) + 1);
+        hdrs = n <= FAAS_WRITEBACK_HEADERS
+               ? hbuf : lua_newuserdata(L, n * sizeof(faas_header_t));
 
         lua_pushnil(L);
         while (lua_next(L, h)) {
@@ -1321,12 +1829,6 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
             lname.data = lua_tolstring(L, -2, &lname.len);
             faas_headers_check_name(L, &lname);
             faas_headers_forbidden(L, st, FAAS_MSG_RESPONSE, &lname);
-
-            if (resp.nheaders + faas_headers_entries(L, lua_gettop(L),
-                                                     &lname, NULL) > n)
-            {
-                faas_bad_return(L, "headers changed while being read");
-            }
 
             resp.nheaders += faas_headers_entries(L, lua_gettop(L),
                                                   &lname,

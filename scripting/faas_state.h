@@ -35,8 +35,30 @@
 
 #define FAAS_MAX_LOG            1800
 
+/*
+ * Header names of one message a handler may touch (read or write) before
+ * its headers table is loaded whole, and their bytes: the write-back
+ * compares only the touched names (faas_event.c)
+ */
+#define FAAS_HEADERS_TOUCHED    16
+#define FAAS_HEADERS_NAMES      512
+
 
 typedef struct faas_state_s  faas_state_t;
+
+
+/* the headers table of the live request or response (faas_event.c) */
+typedef struct {
+    const void                *table;      /* NULL: not read */
+    unsigned                   full:1;     /* every header loaded */
+    unsigned                   ntouched;
+    size_t                     used;       /* bytes of names */
+    struct {
+        size_t                 off;        /* in names */
+        size_t                 len;
+    }                          touched[FAAS_HEADERS_TOUCHED];
+    char                       names[FAAS_HEADERS_NAMES];
+} faas_headers_lazy_t;
 
 
 struct faas_function_s {
@@ -74,7 +96,9 @@ enum {
     FAAS_REF_CONFIG,
     FAAS_REF_CONTEXT,
     FAAS_REF_MSG_MT,            /* metatable of lazy request/response */
+    FAAS_REF_HEADERS_MT,        /* metatable of lazy headers tables */
     FAAS_REF_KEYS,              /* interned keys, see faas_event.c */
+    FAAS_REF_RUN,               /* faas_call_run, called without a closure */
     FAAS_REF_MAX
 };
 
@@ -96,6 +120,7 @@ struct faas_state_s {
     /* the running call and its limits */
     faas_call_t               *call;
     const void                *msgs[2];     /* the live request, response */
+    faas_headers_lazy_t        headers[2];  /* and their headers */
     uint64_t                   timeout;     /* of the running call */
     uint64_t                   budget;
     uint64_t                   deadline;    /* monotonic microseconds */
@@ -138,6 +163,9 @@ void faas_api_readonly_table(lua_State *L);
 void faas_log(faas_call_t *call, faas_log_e level, const char *fmt, ...);
 void faas_log_failure(faas_call_t *call, const char *msg);
 
+/* faas_call.c */
+int faas_call_run(lua_State *L);
+
 /* faas_state.c */
 faas_state_t *faas_state_get(faas_function_t *fn, faas_call_t *call);
 void faas_state_close(faas_state_t *st);
@@ -151,6 +179,7 @@ void faas_error_push(lua_State *L, lua_State *co, int idx);
 /* faas_event.c */
 void faas_event_open(lua_State *L, faas_state_t *st);
 void faas_event_push(faas_state_t *st);
+void faas_event_materialize(lua_State *L, int idx);
 int faas_event_result(faas_state_t *st, int idx);
 int faas_rawfield(lua_State *L, int idx, const char *k);
 void faas_headers_check_name(lua_State *L, faas_str_t *lname);
