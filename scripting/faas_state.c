@@ -165,6 +165,7 @@ faas_state_close(faas_state_t *st)
     }
 
     lua_close(st->L);
+    faas_alloc_release(st);
     free(st);
 }
 

@@ -24,6 +24,11 @@
 #define FAAS_HOOK_INTERVAL      250
 #endif
 
+/* the allocator keeps freed blocks of up to this size for reuse */
+#define FAAS_ALLOC_SMALL        256
+#define FAAS_ALLOC_ALIGN        16
+#define FAAS_ALLOC_CLASSES      (FAAS_ALLOC_SMALL / FAAS_ALLOC_ALIGN)
+
 /* the top-level code of a file gets this many times the handler timeout */
 #define FAAS_COLD_START_FACTOR  10
 
@@ -109,6 +114,8 @@ struct faas_state_s {
     size_t                     peak;
     size_t                     allocated;   /* since the last clock check */
     size_t                     limit;
+    void                      *free[FAAS_ALLOC_CLASSES]; /* free lists */
+    size_t                     cached;      /* bytes on them */
     unsigned                   oom:1;
     unsigned                   hooked:1;
 
@@ -143,6 +150,7 @@ struct faas_state_s {
 
 /* faas_limits.c */
 void *faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+void faas_alloc_release(faas_state_t *st);
 uint64_t faas_now_us(void);
 void faas_limits_arm(faas_state_t *st, uint64_t factor);
 void faas_limits_sticky(faas_state_t *st);
