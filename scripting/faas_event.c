@@ -56,6 +56,7 @@ typedef struct {
 
 typedef struct {
     const char                *name;
+    int                        key;         /* FAAS_K_* */
     faas_msg_e                 msg;
     faas_field_e               field;
     unsigned                   writable:1;
@@ -63,14 +64,16 @@ typedef struct {
 
 
 static faas_field_t  faas_fields[] = {
-    { "uri", FAAS_MSG_REQUEST, FAAS_FIELD_URI, 1 },
-    { "querystring", FAAS_MSG_REQUEST, FAAS_FIELD_QUERYSTRING, 1 },
-    { "method", FAAS_MSG_REQUEST, FAAS_FIELD_METHOD, 0 },
-    { "clientIp", FAAS_MSG_REQUEST, FAAS_FIELD_CLIENT_IP, 0 },
-    { "status", FAAS_MSG_RESPONSE, FAAS_FIELD_STATUS, 0 },
-    { "statusDescription", FAAS_MSG_RESPONSE,
+    { "uri", FAAS_K_URI, FAAS_MSG_REQUEST, FAAS_FIELD_URI, 1 },
+    { "querystring", FAAS_K_QUERYSTRING, FAAS_MSG_REQUEST,
+      FAAS_FIELD_QUERYSTRING, 1 },
+    { "method", FAAS_K_METHOD, FAAS_MSG_REQUEST, FAAS_FIELD_METHOD, 0 },
+    { "clientIp", FAAS_K_CLIENT_IP, FAAS_MSG_REQUEST,
+      FAAS_FIELD_CLIENT_IP, 0 },
+    { "status", FAAS_K_STATUS, FAAS_MSG_RESPONSE, FAAS_FIELD_STATUS, 0 },
+    { "statusDescription", FAAS_K_STATUS_DESCRIPTION, FAAS_MSG_RESPONSE,
       FAAS_FIELD_STATUS_DESCRIPTION, 0 },
-    { NULL, 0, 0, 0 }
+    { NULL, 0, 0, 0, 0 }
 };
 
 /* what a request or response loads besides its fields */
@@ -108,6 +111,7 @@ static void faas_event_keys(lua_State *L, faas_state_t *st);
 static void faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
     lua_CFunction newindex);
 static int faas_event_index(lua_State *L);
+static int faas_event_newindex(lua_State *L);
 static int faas_event_records(lua_State *L, faas_state_t *st, int idx);
 static int faas_msg_index(lua_State *L);
 static int faas_msg_load(lua_State *L, faas_state_t *st, faas_msg_e msg,
@@ -207,7 +211,7 @@ faas_event_open(lua_State *L, faas_state_t *st)
     st->refs[FAAS_REF_HEADERS_MT] = faas_ref_new(L);
 
     lua_createtable(L, 0, 1);
-    faas_lazy_mt(L, FAAS_LAZY_EVENT, faas_event_index, NULL);
+    faas_lazy_mt(L, FAAS_LAZY_EVENT, faas_event_index, faas_event_newindex);
     lua_setmetatable(L, -2);
     st->refs[FAAS_REF_EVENT] = faas_ref_new(L);
 
@@ -270,25 +274,15 @@ faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
 
 
 /*
- * The keys the event code sets on every invocation, interned once per
- * state: pushing them from this table costs no string hashing.
+ * The keys the event code reads and sets on every invocation (FAAS_K_*),
+ * interned once per state: pushing them from this table costs no string
+ * hashing.
  */
-
-enum {
-    FAAS_K_REQUEST = 1,
-    FAAS_K_RESPONSE,
-    FAAS_K_CONFIG,
-    FAAS_K_CF,
-    FAAS_K_RECORDS,
-    FAAS_K_KEY,
-    FAAS_K_VALUE,
-    FAAS_K_HEADERS
-};
-
 
 static const char  *faas_keys[] = {
     "request", "response", "config", "cf", "Records", "key", "value",
-    "headers"
+    "headers", "uri", "querystring", "method", "clientIp", "status",
+    "statusDescription", "body", "bodyEncoding", "origin"
 };
 
 
@@ -331,31 +325,44 @@ faas_event_push(faas_state_t *st)
 
     L = st->L;
 
+    faas_rawget_ref(L, st, FAAS_REF_EVENT);
+
+    /*
+     * The event holds something only once it was linked (its __newindex
+     * links first): then Records of the last invocation, or one the
+     * handler set, go
+     */
+
+    if (st->msgs[FAAS_MSG_REQUEST] != NULL) {
+        faas_rawget_ref(L, st, FAAS_REF_KEYS);
+        lua_rawgeti(L, -1, FAAS_K_RECORDS);
+        lua_replace(L, -2);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+    }
+
     st->msgs[FAAS_MSG_REQUEST] = NULL;
     st->msgs[FAAS_MSG_RESPONSE] = NULL;
     st->headers[FAAS_MSG_REQUEST].table = NULL;
     st->headers[FAAS_MSG_RESPONSE].table = NULL;
 
-    faas_rawget_ref(L, st, FAAS_REF_EVENT);
+    faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
+}
 
-    /* Records of the last invocation, or one the handler set, go */
 
-    faas_rawget_ref(L, st, FAAS_REF_KEYS);
-    lua_rawgeti(L, -1, FAAS_K_RECORDS);
-    lua_replace(L, -2);
-    lua_pushvalue(L, -1);
-    lua_rawget(L, -3);
+/* __newindex of the event: a write links it first (see faas_event_push) */
 
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 2);
-
-    } else {
+static int
+faas_event_newindex(lua_State *L)
+{
+    if (faas_event_records(L, faas_state_from(L), 1)) {
         lua_pop(L, 1);
-        lua_pushnil(L);
-        lua_rawset(L, -3);
     }
 
-    faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+
+    return 0;
 }
 
 
@@ -831,6 +838,12 @@ faas_headers_newindex(lua_State *L)
         }
     }
 
+    /* the name is not in the table: setting nil changes nothing */
+
+    if (lua_isnil(L, 3)) {
+        return 0;
+    }
+
     lua_settop(L, 3);
     lua_rawset(L, 1);
 
@@ -986,6 +999,22 @@ faas_rawfield(lua_State *L, int idx, const char *k)
 {
     lua_pushstring(L, k);
     lua_rawget(L, idx < 0 ? idx - 1 : idx);
+
+    return lua_type(L, -1);
+}
+
+
+/* the same for an interned key FAAS_K_*: no string to hash */
+
+int
+faas_rawkey(lua_State *L, int idx, int k)
+{
+    idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+
+    faas_rawget_ref(L, faas_state_from(L), FAAS_REF_KEYS);
+    lua_rawgeti(L, -1, k);
+    lua_rawget(L, idx);
+    lua_replace(L, -2);
 
     return lua_type(L, -1);
 }
@@ -1210,17 +1239,18 @@ faas_headers_entries(lua_State *L, int list,
 void
 faas_headers_check_name(lua_State *L, faas_str_t *lname)
 {
-    size_t  i;
+    switch (faas_header_name_valid(lname->data, lname->len)) {
 
-    if (!faas_header_name_valid(lname->data, lname->len)) {
+    case 0:
         faas_bad_return(L, "invalid header name \"%s\"", lname->data);
-    }
+        return;
 
-    for (i = 0; i < lname->len; i++) {
-        if (lname->data[i] >= 'A' && lname->data[i] <= 'Z') {
-            faas_bad_return(L, "header table keys must be lowercase: "
-                            "\"%s\"", lname->data);
-        }
+    case 1:
+        return;
+
+    default:
+        faas_bad_return(L, "header table keys must be lowercase: \"%s\"",
+                        lname->data);
     }
 }
 
@@ -1495,7 +1525,7 @@ faas_event_result(faas_state_t *st, int idx)
         return FAAS_OK;
     }
 
-    if (faas_rawfield(L, idx, "status") != LUA_TNIL) {
+    if (faas_rawkey(L, idx, FAAS_K_STATUS) != LUA_TNIL) {
         lua_pop(L, 1);
         return faas_generated_response(L, st, idx);
     }
@@ -1530,7 +1560,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
             continue;
         }
 
-        switch (faas_rawfield(L, t, f->name)) {
+        switch (faas_rawkey(L, t, f->key)) {
 
         case LUA_TNIL:
             lua_pop(L, 1);
@@ -1584,7 +1614,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
         wb.set |= 1u << f->field;
     }
 
-    if (faas_rawfield(L, t, "headers") == LUA_TTABLE) {
+    if (faas_rawkey(L, t, FAAS_K_HEADERS) == LUA_TTABLE) {
         faas_headers_diff(L, st, FAAS_MSG_REQUEST, lua_gettop(L), &wb);
 
     } else if (!lua_isnil(L, -1)) {
@@ -1618,7 +1648,7 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
             continue;
         }
 
-        type = faas_rawfield(L, t, f->name);
+        type = faas_rawkey(L, t, f->key);
 
         if (type == LUA_TNIL) {
             lua_pop(L, 1);
@@ -1670,7 +1700,7 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
 
     faas_event_response_body(L, st, t, &wb.body, &wb.body_set);
 
-    if (faas_rawfield(L, t, "headers") == LUA_TTABLE) {
+    if (faas_rawkey(L, t, FAAS_K_HEADERS) == LUA_TTABLE) {
         faas_headers_diff(L, st, FAAS_MSG_RESPONSE, lua_gettop(L), &wb);
 
     } else if (!lua_isnil(L, -1)) {
@@ -1733,7 +1763,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
 
     memset(&resp, 0, sizeof(faas_response_t));
 
-    type = faas_rawfield(L, t, "status");
+    type = faas_rawkey(L, t, FAAS_K_STATUS);
     s = lua_tostring(L, -1);
     status = s ? strtol(s, &end, 10) : 0;
 
@@ -1748,7 +1778,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     resp.status = (unsigned) status;
     lua_pop(L, 1);
 
-    type = faas_rawfield(L, t, "statusDescription");
+    type = faas_rawkey(L, t, FAAS_K_STATUS_DESCRIPTION);
 
     if (type == LUA_TSTRING) {
         resp.description.data = lua_tolstring(L, -1,
@@ -1765,7 +1795,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
         faas_bad_return(L, "response.statusDescription must be a string");
     }
 
-    type = faas_rawfield(L, t, "body");
+    type = faas_rawkey(L, t, FAAS_K_BODY);
 
     if (type == LUA_TSTRING) {
         resp.body.data = lua_tolstring(L, -1, &resp.body.len);
@@ -1775,7 +1805,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         luaL_typename(L, -1));
     }
 
-    type = faas_rawfield(L, t, "bodyEncoding");
+    type = faas_rawkey(L, t, FAAS_K_BODY_ENCODING);
     enc.data = lua_tolstring(L, -1, &enc.len);
 
     if (type == LUA_TSTRING && faas_str_eq(&enc, "base64", 6)) {
@@ -1801,7 +1831,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         (int) n);
     }
 
-    type = faas_rawfield(L, t, "headers");
+    type = faas_rawkey(L, t, FAAS_K_HEADERS);
     h = lua_gettop(L);
 
     if (type == LUA_TTABLE) {

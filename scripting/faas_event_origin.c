@@ -114,7 +114,7 @@ faas_event_request_body(lua_State *L, faas_state_t *st, int t,
 
     call = st->call;
 
-    type = faas_rawfield(L, t, "body");
+    type = faas_rawkey(L, t, FAAS_K_BODY);
 
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
@@ -215,7 +215,7 @@ faas_event_response_body(lua_State *L, faas_state_t *st, int t,
 
     call = st->call;
 
-    type = faas_rawfield(L, t, "body");
+    type = faas_rawkey(L, t, FAAS_K_BODY);
 
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
@@ -229,7 +229,7 @@ faas_event_response_body(lua_State *L, faas_state_t *st, int t,
 
     body->data = lua_tolstring(L, -1, &body->len);
 
-    type = faas_rawfield(L, t, "bodyEncoding");
+    type = faas_rawkey(L, t, FAAS_K_BODY_ENCODING);
     enc.data = lua_tolstring(L, -1, &enc.len);
 
     if (type == LUA_TSTRING && enc.len == 6
@@ -414,7 +414,7 @@ faas_event_request_origin(lua_State *L, faas_state_t *st, int t)
 
     call = st->call;
 
-    type = faas_rawfield(L, t, "origin");
+    type = faas_rawkey(L, t, FAAS_K_ORIGIN);
 
     if (type == LUA_TNIL) {
         lua_pop(L, 1);

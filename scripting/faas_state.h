@@ -184,12 +184,33 @@ int faas_violation(lua_State *L, const char *fmt, ...);
 faas_fail_e faas_state_fail_class(faas_state_t *st, int status);
 void faas_error_push(lua_State *L, lua_State *co, int idx);
 
-/* faas_event.c */
+/* faas_event.c: the keys it interns per state, for faas_rawkey() */
+enum {
+    FAAS_K_REQUEST = 1,
+    FAAS_K_RESPONSE,
+    FAAS_K_CONFIG,
+    FAAS_K_CF,
+    FAAS_K_RECORDS,
+    FAAS_K_KEY,
+    FAAS_K_VALUE,
+    FAAS_K_HEADERS,
+    FAAS_K_URI,
+    FAAS_K_QUERYSTRING,
+    FAAS_K_METHOD,
+    FAAS_K_CLIENT_IP,
+    FAAS_K_STATUS,
+    FAAS_K_STATUS_DESCRIPTION,
+    FAAS_K_BODY,
+    FAAS_K_BODY_ENCODING,
+    FAAS_K_ORIGIN
+};
+
 void faas_event_open(lua_State *L, faas_state_t *st);
 void faas_event_push(faas_state_t *st);
 void faas_event_materialize(lua_State *L, int idx);
 int faas_event_result(faas_state_t *st, int idx);
 int faas_rawfield(lua_State *L, int idx, const char *k);
+int faas_rawkey(lua_State *L, int idx, int k);
 void faas_headers_check_name(lua_State *L, faas_str_t *lname);
 size_t faas_headers_entries(lua_State *L, int list, faas_str_t *lname,
     faas_header_t *out);

@@ -473,6 +473,22 @@ test_lazy(void)
     FAAS_CHECK_STR(r.body, "1 origin-request origin-request false 3 nil");
     faas_function_destroy(fn);
 
+    /* a write to the event before any read: gone by the next call */
+
+    fn = fn_ok("lazy_write",
+        "local n = 0\n"
+        "return function(event)\n"
+        "  n = n + 1\n"
+        "  if n == 1 then event.Records = 'x' return end\n"
+        "  return { status = 200,\n"
+        "    body = event.Records[1].cf.request.uri }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "/x");
+    faas_function_destroy(fn);
+
     fn = fn_ok("lazy_kept",
         "local kept\n"
         "return function(event)\n"
