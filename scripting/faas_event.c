@@ -43,15 +43,21 @@ typedef struct {
     size_t                     nops;
     faas_header_t             *hdrs;
     size_t                     nhdrs;
-    faas_header_op_t           opbuf[FAAS_WRITEBACK_OPS];
-    faas_header_t              hdrbuf[FAAS_WRITEBACK_HEADERS];
 
     /* faas_event_origin.c: a replaced body, a new origin, the status */
     faas_str_t                 body;
     int                        body_set;
     faas_origin_t             *origin;
     char                       status[4];
+
+    /* not cleared: faas_writeback_init() */
+    faas_header_op_t           opbuf[FAAS_WRITEBACK_OPS];
+    faas_header_t              hdrbuf[FAAS_WRITEBACK_HEADERS];
 } faas_writeback_t;
+
+
+#define faas_writeback_init(wb)                                               \
+    memset(wb, 0, offsetof(faas_writeback_t, opbuf))
 
 
 typedef struct {
@@ -133,16 +139,20 @@ static void faas_headers_load(lua_State *L, faas_state_t *st,
     faas_headers_lazy_t *lz, int t);
 static void faas_headers_host(lua_State *L, faas_state_t *st,
     faas_headers_lazy_t *lz, int t, faas_headers_lazy_t *skip,
-    faas_str_t *only);
+    faas_str_t *only, int name);
 static int faas_headers_add(void *arg, faas_header_t *h);
 typedef struct faas_host_headers_s  faas_host_headers_t;
 static int faas_headers_same(lua_State *L, int keys, int list,
     faas_host_headers_t *hh, faas_str_t *lname);
 static void faas_headers_diff(lua_State *L, faas_state_t *st,
     faas_msg_e msg, int t, faas_writeback_t *wb);
-static void faas_request_result(lua_State *L, faas_state_t *st, int t);
-static void faas_response_result(lua_State *L, faas_state_t *st, int t);
-static int faas_generated_response(lua_State *L, faas_state_t *st, int t);
+static int faas_result_fields(lua_State *L, int t);
+static int faas_result_field(lua_State *L, int v, int k);
+static void faas_request_result(lua_State *L, faas_state_t *st, int t,
+    int fv);
+static void faas_response_result(lua_State *L, faas_state_t *st, int t,
+    int fv);
+static int faas_generated_response(lua_State *L, faas_state_t *st, int v);
 static void faas_writeback_apply(faas_state_t *st, faas_msg_e msg,
     faas_writeback_t *wb);
 
@@ -279,10 +289,15 @@ faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
  * hashing.
  */
 
-static const char  *faas_keys[] = {
-    "request", "response", "config", "cf", "Records", "key", "value",
-    "headers", "uri", "querystring", "method", "clientIp", "status",
-    "statusDescription", "body", "bodyEncoding", "origin"
+#define faas_key(s)  { s, sizeof(s) - 1 }
+
+static faas_str_t  faas_keys[] = {
+    faas_key("request"), faas_key("response"), faas_key("config"),
+    faas_key("cf"), faas_key("Records"), faas_key("key"), faas_key("value"),
+    faas_key("headers"), faas_key("uri"), faas_key("querystring"),
+    faas_key("method"), faas_key("clientIp"), faas_key("status"),
+    faas_key("statusDescription"), faas_key("body"),
+    faas_key("bodyEncoding"), faas_key("origin")
 };
 
 
@@ -296,20 +311,12 @@ faas_event_keys(lua_State *L, faas_state_t *st)
     lua_createtable(L, n, 0);
 
     for (i = 0; i < n; i++) {
-        lua_pushstring(L, faas_keys[i]);
+        lua_pushlstring(L, faas_keys[i].data, faas_keys[i].len);
         lua_rawseti(L, -2, i + 1);
     }
 
     st->refs[FAAS_REF_KEYS] = faas_ref_new(L);
 }
-
-
-/* t[keys[k]] = top, raw */
-
-#define faas_set_key(L, t, keys, k)                                           \
-    lua_rawgeti(L, keys, k);                                                  \
-    lua_insert(L, -2);                                                        \
-    lua_rawset(L, t)
 
 
 /*
@@ -419,6 +426,8 @@ faas_event_records(lua_State *L, faas_state_t *st, int idx)
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
 
+    faas_rawget_ref(L, st, FAAS_REF_RECORDS);
+    faas_rawget_ref(L, st, FAAS_REF_RECORD);
     faas_rawget_ref(L, st, FAAS_REF_CF);
     cf = lua_gettop(L);
 
@@ -426,6 +435,8 @@ faas_event_records(lua_State *L, faas_state_t *st, int idx)
          || call->event == FAAS_VIEWER_RESPONSE) ? 2 : 1;
 
     for (msg = 0; msg < 2; msg++) {
+        lua_rawgeti(L, keys, FAAS_K_REQUEST + msg);
+
         if (msg < n) {
             lua_createtable(L, 0, 4);
             faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
@@ -436,22 +447,24 @@ faas_event_records(lua_State *L, faas_state_t *st, int idx)
             lua_pushnil(L);
         }
 
-        faas_set_key(L, cf, keys, FAAS_K_REQUEST + msg);
+        lua_rawset(L, cf);
     }
 
+    /* Records[1].cf.config, and event.Records */
+
+    lua_rawgeti(L, keys, FAAS_K_CONFIG);
     faas_rawget_ref(L, st, FAAS_REF_CONFIG);
-    faas_set_key(L, cf, keys, FAAS_K_CONFIG);
+    lua_rawset(L, cf);
 
-    faas_rawget_ref(L, st, FAAS_REF_RECORD);
-    lua_pushvalue(L, cf);
-    faas_set_key(L, cf + 1, keys, FAAS_K_CF);
+    lua_rawgeti(L, keys, FAAS_K_CF);
+    lua_insert(L, cf);
+    lua_rawset(L, cf - 1);
 
-    faas_rawget_ref(L, st, FAAS_REF_RECORDS);
-    lua_insert(L, -2);
-    lua_rawseti(L, -2, 1);
+    lua_rawseti(L, cf - 2, 1);
 
-    lua_pushvalue(L, -1);
-    faas_set_key(L, idx, keys, FAAS_K_RECORDS);
+    lua_rawgeti(L, keys, FAAS_K_RECORDS);
+    lua_pushvalue(L, cf - 2);
+    lua_rawset(L, idx);
 
     lua_replace(L, keys);
     lua_settop(L, keys);
@@ -764,6 +777,7 @@ typedef struct {
     int                        keys;
     faas_headers_lazy_t       *skip;       /* names not to load */
     faas_str_t                *only;       /* the one name to load */
+    int                        name;       /* only, as a Lua string */
 } faas_headers_ctx_t;
 
 
@@ -805,7 +819,7 @@ faas_headers_index(lua_State *L)
         lname.data = k;
         lname.len = len;
 
-        faas_headers_host(L, st, lz, 1, NULL, &lname);
+        faas_headers_host(L, st, lz, 1, NULL, &lname, 2);
     }
 
     lua_pushvalue(L, 2);
@@ -903,16 +917,19 @@ static void
 faas_headers_load(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
     int t)
 {
-    faas_headers_host(L, st, lz, t, lz, NULL);
+    faas_headers_host(L, st, lz, t, lz, NULL, 0);
     lz->full = 1;
 }
 
 
-/* adds the host's headers named only (all but skip's) to the table at t */
+/*
+ * adds the host's headers named only (all but skip's) to the table at t;
+ * name is the index of only as a Lua string
+ */
 
 static void
 faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
-    int t, faas_headers_lazy_t *skip, faas_str_t *only)
+    int t, faas_headers_lazy_t *skip, faas_str_t *only, int name)
 {
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
@@ -926,6 +943,7 @@ faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
     ctx.keys = lua_gettop(L);
     ctx.skip = skip;
     ctx.only = only;
+    ctx.name = name;
 
     if (call->host->headers(call->req,
                             lz == &st->headers[FAAS_MSG_REQUEST]
@@ -963,7 +981,13 @@ faas_headers_add(void *arg, faas_header_t *hdr)
         return FAAS_OK;
     }
 
-    lua_pushlstring(L, hdr->lname.data, hdr->lname.len);
+    if (ctx->name) {
+        lua_pushvalue(L, ctx->name);
+
+    } else {
+        lua_pushlstring(L, hdr->lname.data, hdr->lname.len);
+    }
+
     lua_pushvalue(L, -1);
     lua_rawget(L, ctx->t);
 
@@ -1490,9 +1514,12 @@ faas_str_eq(faas_str_t *a, const char *s, size_t len)
 int
 faas_event_result(faas_state_t *st, int idx)
 {
+    int         v, response;
     lua_State  *L;
 
     L = st->L;
+    response = st->call->event == FAAS_ORIGIN_RESPONSE
+               || st->call->event == FAAS_VIEWER_RESPONSE;
 
     switch (lua_type(L, idx)) {
 
@@ -1510,42 +1537,101 @@ faas_event_result(faas_state_t *st, int idx)
 
     default:
         faas_bad_return(L, "the handler must return %s or nil, not %s",
-                        st->msgs[FAAS_MSG_RESPONSE]
-                        ? "the response" : "the request, a response",
+                        response ? "the response" : "the request, a response",
                         luaL_typename(L, idx));
     }
 
-    if (st->msgs[FAAS_MSG_RESPONSE]) {
+    v = faas_result_fields(L, idx);
+
+    if (response) {
         if (lua_topointer(L, idx) == st->msgs[FAAS_MSG_REQUEST]) {
             faas_bad_return(L, "%s must return the response, not the "
                             "request", faas_event_name(st->call->event));
         }
 
-        faas_response_result(L, st, idx);
+        faas_response_result(L, st, idx, v);
         return FAAS_OK;
     }
 
-    if (faas_rawkey(L, idx, FAAS_K_STATUS) != LUA_TNIL) {
-        lua_pop(L, 1);
-        return faas_generated_response(L, st, idx);
+    if (!lua_isnil(L, v + FAAS_K_STATUS - FAAS_K_HEADERS)) {
+        return faas_generated_response(L, st, v);
     }
-
-    lua_pop(L, 1);
 
     if (st->call->event == FAAS_CONTENT) {
         faas_bad_return(L, "a content function must return a response");
     }
 
-    faas_request_result(L, st, idx);
+    faas_request_result(L, st, idx, v);
 
     return FAAS_OK;
+}
+
+
+/*
+ * Pushes the raw values of the table at t under the keys FAAS_K_HEADERS
+ * to FAAS_K_ORIGIN, nil where it has none, and returns the index of the
+ * first: one traversal of a table that holds a few keys costs less than
+ * a lookup of each.
+ */
+
+static int
+faas_result_fields(lua_State *L, int t)
+{
+    int          v, k;
+    size_t       len;
+    const char  *s;
+
+    luaL_checkstack(L, FAAS_K_ORIGIN - FAAS_K_HEADERS + 3, "result");
+
+    v = lua_gettop(L) + 1;
+
+    for (k = FAAS_K_HEADERS; k <= FAAS_K_ORIGIN; k++) {
+        lua_pushnil(L);
+    }
+
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        k = FAAS_K_ORIGIN + 1;
+
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            s = lua_tolstring(L, -2, &len);
+
+            for (k = FAAS_K_HEADERS; k <= FAAS_K_ORIGIN; k++) {
+                if (faas_keys[k - 1].len == len
+                    && memcmp(faas_keys[k - 1].data, s, len) == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (k <= FAAS_K_ORIGIN) {
+            lua_replace(L, v + k - FAAS_K_HEADERS);
+
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+
+    return v;
+}
+
+
+/* pushes the value of key k from faas_result_fields() at v; its type */
+
+static int
+faas_result_field(lua_State *L, int v, int k)
+{
+    lua_pushvalue(L, v + k - FAAS_K_HEADERS);
+
+    return lua_type(L, -1);
 }
 
 
 /* the request a request event returned: fields and headers it changed */
 
 static void
-faas_request_result(lua_State *L, faas_state_t *st, int t)
+faas_request_result(lua_State *L, faas_state_t *st, int t, int fv)
 {
     faas_str_t         v, orig;
     faas_call_t       *call;
@@ -1553,14 +1639,14 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
     faas_writeback_t   wb;
 
     call = st->call;
-    memset(&wb, 0, sizeof(faas_writeback_t));
+    faas_writeback_init(&wb);
 
     for (f = faas_fields; f->name; f++) {
         if (f->msg != FAAS_MSG_REQUEST) {
             continue;
         }
 
-        switch (faas_rawkey(L, t, f->key)) {
+        switch (faas_result_field(L, fv, f->key)) {
 
         case LUA_TNIL:
             lua_pop(L, 1);
@@ -1614,7 +1700,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
         wb.set |= 1u << f->field;
     }
 
-    if (faas_rawkey(L, t, FAAS_K_HEADERS) == LUA_TTABLE) {
+    if (faas_result_field(L, fv, FAAS_K_HEADERS) == LUA_TTABLE) {
         faas_headers_diff(L, st, FAAS_MSG_REQUEST, lua_gettop(L), &wb);
 
     } else if (!lua_isnil(L, -1)) {
@@ -1622,8 +1708,13 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
                         luaL_typename(L, -1));
     }
 
-    faas_event_request_body(L, st, t, &wb.body, &wb.body_set);
-    wb.origin = faas_event_request_origin(L, st, t);
+    if (!lua_isnil(L, fv + FAAS_K_BODY - FAAS_K_HEADERS)) {
+        faas_event_request_body(L, st, t, &wb.body, &wb.body_set);
+    }
+
+    if (!lua_isnil(L, fv + FAAS_K_ORIGIN - FAAS_K_HEADERS)) {
+        wb.origin = faas_event_request_origin(L, st, t);
+    }
 
     faas_writeback_apply(st, FAAS_MSG_REQUEST, &wb);
 }
@@ -1632,7 +1723,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
 /* the response a response event returned */
 
 static void
-faas_response_result(lua_State *L, faas_state_t *st, int t)
+faas_response_result(lua_State *L, faas_state_t *st, int t, int fv)
 {
     int                type;
     faas_str_t         v, orig;
@@ -1641,14 +1732,14 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
     faas_writeback_t   wb;
 
     call = st->call;
-    memset(&wb, 0, sizeof(faas_writeback_t));
+    faas_writeback_init(&wb);
 
     for (f = faas_fields; f->name; f++) {
         if (f->msg != FAAS_MSG_RESPONSE) {
             continue;
         }
 
-        type = faas_rawkey(L, t, f->key);
+        type = faas_result_field(L, fv, f->key);
 
         if (type == LUA_TNIL) {
             lua_pop(L, 1);
@@ -1698,9 +1789,11 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
         wb.set |= 1u << f->field;
     }
 
-    faas_event_response_body(L, st, t, &wb.body, &wb.body_set);
+    if (!lua_isnil(L, fv + FAAS_K_BODY - FAAS_K_HEADERS)) {
+        faas_event_response_body(L, st, t, &wb.body, &wb.body_set);
+    }
 
-    if (faas_rawkey(L, t, FAAS_K_HEADERS) == LUA_TTABLE) {
+    if (faas_result_field(L, fv, FAAS_K_HEADERS) == LUA_TTABLE) {
         faas_headers_diff(L, st, FAAS_MSG_RESPONSE, lua_gettop(L), &wb);
 
     } else if (!lua_isnil(L, -1)) {
@@ -1750,12 +1843,13 @@ faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
 /* {status, statusDescription, headers, body, bodyEncoding} */
 
 static int
-faas_generated_response(lua_State *L, faas_state_t *st, int t)
+faas_generated_response(lua_State *L, faas_state_t *st, int v)
 {
     int               type, h;
     char             *end;
     size_t            n;
     long              status;
+    lua_Number        num;
     faas_str_t        lname, enc;
     const char       *s;
     faas_header_t    *hdrs, hbuf[FAAS_WRITEBACK_HEADERS];
@@ -1763,14 +1857,26 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
 
     memset(&resp, 0, sizeof(faas_response_t));
 
-    type = faas_rawkey(L, t, FAAS_K_STATUS);
-    s = lua_tostring(L, -1);
-    status = s ? strtol(s, &end, 10) : 0;
+    /* a number is taken as it is: its string form would be a new string */
 
-    if ((type != LUA_TNUMBER && type != LUA_TSTRING)
-        || s == NULL || *s < '0' || *s > '9' || *end != '\0'
-        || status < 100 || status > 599)
-    {
+    type = faas_result_field(L, v, FAAS_K_STATUS);
+
+    if (type == LUA_TNUMBER) {
+        num = lua_tonumber(L, -1);
+        status = (num >= 100 && num <= 599 && num == (lua_Number) (long) num)
+                 ? (long) num : 0;
+
+    } else {
+        s = lua_tostring(L, -1);
+        status = s ? strtol(s, &end, 10) : 0;
+
+        if (s == NULL || *s < '0' || *s > '9' || *end != '\0') {
+            status = 0;
+        }
+    }
+
+    if (status < 100 || status > 599) {
+        s = lua_tostring(L, -1);
         faas_bad_return(L, "response.status must be a number from 100 "
                         "to 599, not \"%s\"", s ? s : luaL_typename(L, -1));
     }
@@ -1778,7 +1884,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     resp.status = (unsigned) status;
     lua_pop(L, 1);
 
-    type = faas_rawkey(L, t, FAAS_K_STATUS_DESCRIPTION);
+    type = faas_result_field(L, v, FAAS_K_STATUS_DESCRIPTION);
 
     if (type == LUA_TSTRING) {
         resp.description.data = lua_tolstring(L, -1,
@@ -1795,7 +1901,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
         faas_bad_return(L, "response.statusDescription must be a string");
     }
 
-    type = faas_rawkey(L, t, FAAS_K_BODY);
+    type = faas_result_field(L, v, FAAS_K_BODY);
 
     if (type == LUA_TSTRING) {
         resp.body.data = lua_tolstring(L, -1, &resp.body.len);
@@ -1805,7 +1911,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         luaL_typename(L, -1));
     }
 
-    type = faas_rawkey(L, t, FAAS_K_BODY_ENCODING);
+    type = faas_result_field(L, v, FAAS_K_BODY_ENCODING);
     enc.data = lua_tolstring(L, -1, &enc.len);
 
     if (type == LUA_TSTRING && faas_str_eq(&enc, "base64", 6)) {
@@ -1831,7 +1937,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         (int) n);
     }
 
-    type = faas_rawkey(L, t, FAAS_K_HEADERS);
+    type = faas_result_field(L, v, FAAS_K_HEADERS);
     h = lua_gettop(L);
 
     if (type == LUA_TTABLE) {

@@ -489,6 +489,19 @@ test_lazy(void)
     FAAS_CHECK_STR(r.body, "/x");
     faas_function_destroy(fn);
 
+    /* a response event that never read its event still returns one */
+
+    fn = fn_ok("lazy_fresh",
+        "return function()\n"
+        "  return { status = '200',\n"
+        "    headers = { ['x-a'] = {{ value = '1' }} } }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-a"), "1");
+    FAAS_CHECK(r.responded == 0);
+    faas_function_destroy(fn);
+
     fn = fn_ok("lazy_kept",
         "local kept\n"
         "return function(event)\n"
