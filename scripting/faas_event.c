@@ -777,7 +777,7 @@ typedef struct {
     int                        keys;
     faas_headers_lazy_t       *skip;       /* names not to load */
     faas_str_t                *only;       /* the one name to load */
-    int                        name;       /* only, as a Lua string */
+    int                        list;       /* its list, once made */
 } faas_headers_ctx_t;
 
 
@@ -943,7 +943,7 @@ faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
     ctx.keys = lua_gettop(L);
     ctx.skip = skip;
     ctx.only = only;
-    ctx.name = name;
+    ctx.list = 0;
 
     if (call->host->headers(call->req,
                             lz == &st->headers[FAAS_MSG_REQUEST]
@@ -956,7 +956,13 @@ faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
                    ? "request" : "response");
     }
 
-    lua_pop(L, 1);
+    if (ctx.list) {
+        lua_pushvalue(L, name);
+        lua_pushvalue(L, ctx.list);
+        lua_rawset(L, t);
+    }
+
+    lua_settop(L, ctx.keys - 1);
 }
 
 
@@ -981,22 +987,24 @@ faas_headers_add(void *arg, faas_header_t *hdr)
         return FAAS_OK;
     }
 
-    if (ctx->name) {
-        lua_pushvalue(L, ctx->name);
+    /* one name: its list stays on the stack until the host is done */
 
-    } else {
+    if (ctx->only == NULL) {
         lua_pushlstring(L, hdr->lname.data, hdr->lname.len);
-    }
+        lua_pushvalue(L, -1);
+        lua_rawget(L, ctx->t);
 
-    lua_pushvalue(L, -1);
-    lua_rawget(L, ctx->t);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_createtable(L, 1, 0);
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, ctx->t);
+        }
 
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
+    } else if (ctx->list == 0) {
         lua_createtable(L, 1, 0);
-        lua_pushvalue(L, -2);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, ctx->t);
+        ctx->list = lua_gettop(L);
     }
 
     n = (int) lua_objlen(L, -1);
@@ -1010,7 +1018,7 @@ faas_headers_add(void *arg, faas_header_t *hdr)
     lua_rawset(L, -3);
     lua_rawseti(L, -2, n + 1);
 
-    lua_pop(L, 2);
+    lua_settop(L, ctx->only ? ctx->list : ctx->keys);
 
     return FAAS_OK;
 }
