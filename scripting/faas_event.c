@@ -105,6 +105,7 @@ static const char  *faas_fail_names[] = {
 
 enum {
     FAAS_LAZY_EVENT = 0,
+    FAAS_LAZY_CF,
     FAAS_LAZY_MSG,
     FAAS_LAZY_HEADERS,
     FAAS_LAZY_MAX
@@ -119,6 +120,8 @@ static void faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
 static int faas_event_index(lua_State *L);
 static int faas_event_newindex(lua_State *L);
 static int faas_event_records(lua_State *L, faas_state_t *st, int idx);
+static int faas_cf_index(lua_State *L);
+static void faas_msg_new(lua_State *L, faas_state_t *st, faas_msg_e msg);
 static int faas_msg_index(lua_State *L);
 static int faas_msg_load(lua_State *L, faas_state_t *st, faas_msg_e msg,
     const char *k, size_t len);
@@ -197,6 +200,11 @@ faas_ref_new(lua_State *L)
 #define faas_rawget_ref(L, st, ref)                                          \
     lua_rawgeti(L, LUA_REGISTRYINDEX, (st)->refs[ref])
 
+/* the event was linked in this invocation: its own message exists */
+#define faas_event_linked(st)                                                 \
+    ((st)->msgs[FAAS_MSG_REQUEST] != NULL                                     \
+     || (st)->msgs[FAAS_MSG_RESPONSE] != NULL)
+
 
 /*
  * Makes the tables an event is built from, and the metatables of its lazy
@@ -230,6 +238,8 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_createtable(L, 0, 1);
     st->refs[FAAS_REF_RECORD] = faas_ref_new(L);
     lua_createtable(L, 0, 3);
+    faas_lazy_mt(L, FAAS_LAZY_CF, faas_cf_index, NULL);
+    lua_setmetatable(L, -2);
     st->refs[FAAS_REF_CF] = faas_ref_new(L);
 
 
@@ -340,7 +350,7 @@ faas_event_push(faas_state_t *st)
      * handler set, go
      */
 
-    if (st->msgs[FAAS_MSG_REQUEST] != NULL) {
+    if (faas_event_linked(st)) {
         faas_rawget_ref(L, st, FAAS_REF_KEYS);
         lua_rawgeti(L, -1, FAAS_K_RECORDS);
         lua_replace(L, -2);
@@ -405,12 +415,12 @@ faas_event_index(lua_State *L)
 static int
 faas_event_records(lua_State *L, faas_state_t *st, int idx)
 {
-    int           keys, cf, msg, n;
+    int           keys, cf, msg, own;
     faas_call_t  *call;
 
     call = st->call;
 
-    if (call == NULL || st->msgs[FAAS_MSG_REQUEST] != NULL) {
+    if (call == NULL || faas_event_linked(st)) {
         return 0;
     }
 
@@ -431,17 +441,20 @@ faas_event_records(lua_State *L, faas_state_t *st, int idx)
     faas_rawget_ref(L, st, FAAS_REF_CF);
     cf = lua_gettop(L);
 
-    n = (call->event == FAAS_ORIGIN_RESPONSE
-         || call->event == FAAS_VIEWER_RESPONSE) ? 2 : 1;
+    /*
+     * The event's own message is made now; in a response event the
+     * request is made when cf.request is first read (faas_cf_index)
+     */
+
+    own = (call->event == FAAS_ORIGIN_RESPONSE
+           || call->event == FAAS_VIEWER_RESPONSE)
+          ? FAAS_MSG_RESPONSE : FAAS_MSG_REQUEST;
 
     for (msg = 0; msg < 2; msg++) {
         lua_rawgeti(L, keys, FAAS_K_REQUEST + msg);
 
-        if (msg < n) {
-            lua_createtable(L, 0, 4);
-            faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
-            lua_setmetatable(L, -2);
-            st->msgs[msg] = lua_topointer(L, -1);
+        if (msg == own) {
+            faas_msg_new(L, st, (faas_msg_e) msg);
 
         } else {
             lua_pushnil(L);
@@ -470,6 +483,58 @@ faas_event_records(lua_State *L, faas_state_t *st, int idx)
     lua_settop(L, keys);
 
     return 1;
+}
+
+
+/* __index of cf: the request of a response event, made on first read */
+
+static int
+faas_cf_index(lua_State *L)
+{
+    size_t         len;
+    const char    *k;
+    faas_state_t  *st;
+
+    st = faas_state_from(L);
+
+    if (st->call == NULL || st->msgs[FAAS_MSG_RESPONSE] == NULL
+        || st->msgs[FAAS_MSG_REQUEST] != NULL
+        || lua_type(L, 2) != LUA_TSTRING)
+    {
+        return 0;
+    }
+
+    k = lua_tolstring(L, 2, &len);
+
+    if (len != 7 || memcmp(k, "request", 7) != 0) {
+        return 0;
+    }
+
+    faas_rawget_ref(L, st, FAAS_REF_CF);
+
+    if (!lua_rawequal(L, 1, -1)) {
+        return 0;
+    }
+
+    faas_msg_new(L, st, FAAS_MSG_REQUEST);
+
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+
+    return 1;
+}
+
+
+/* pushes a new, empty request or response of the live invocation */
+
+static void
+faas_msg_new(lua_State *L, faas_state_t *st, faas_msg_e msg)
+{
+    lua_createtable(L, 0, 4);
+    faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
+    lua_setmetatable(L, -2);
+    st->msgs[msg] = lua_topointer(L, -1);
 }
 
 
@@ -521,6 +586,11 @@ faas_event_materialize(lua_State *L, int idx)
             lua_pop(L, 1);
         }
 
+        return;
+
+    case FAAS_LAZY_CF:
+        lua_getfield(L, idx, "request");
+        lua_pop(L, 1);
         return;
 
     case FAAS_LAZY_MSG:

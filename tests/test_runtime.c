@@ -473,6 +473,37 @@ test_lazy(void)
     FAAS_CHECK_STR(r.body, "1 origin-request origin-request false 3 nil");
     faas_function_destroy(fn);
 
+    /* in a response event the request is made on first read, or pairs */
+
+    fn = fn_ok("lazy_cf",
+        "return function(event)\n"
+        "  local cf = event.Records[1].cf\n"
+        "  local names = {}\n"
+        "  for k in pairs(cf) do names[#names + 1] = k end\n"
+        "  table.sort(names)\n"
+        "  local a = table.concat(names, ',')\n"
+        "  return { status = 200, body = a .. ' ' .. cf.request.uri\n"
+        "    .. ' ' .. tostring(rawequal(cf.request, cf.request)) }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "config,request /x true");
+    faas_function_destroy(fn);
+
+    fn = fn_ok("lazy_cf_response",
+        "return function(event)\n"
+        "  local cf = event.Records[1].cf\n"
+        "  local res = cf.response\n"
+        "  res.headers['x-uri'] = {{ value = cf.request.uri }}\n"
+        "  local n = 0\n"
+        "  for k in pairs(cf) do n = n + 1 end\n"
+        "  return res\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-uri"), "/x");
+    faas_function_destroy(fn);
+
     /* a write to the event before any read: gone by the next call */
 
     fn = fn_ok("lazy_write",
