@@ -570,7 +570,10 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
         }
     }
 
+    /* one part (it was made large enough): last must not point at list */
+
     r->headers_in.headers = list;
+    r->headers_in.headers.last = &r->headers_in.headers.part;
 
     for (hh = ngx_http_headers_in; hh->name.len; hh++) {
         if (hh->offset == offsetof(ngx_http_headers_in_t, cookies)
