@@ -190,10 +190,13 @@ faas_meta_readonly_mt(lua_State *L, int config)
 }
 
 
-static int
-faas_ref_new(lua_State *L)
+/* keeps the value on top in the registry as ref, dropping an older one */
+
+static void
+faas_ref_set(lua_State *L, faas_state_t *st, int ref)
 {
-    return luaL_ref(L, LUA_REGISTRYINDEX);
+    luaL_unref(L, LUA_REGISTRYINDEX, st->refs[ref]);
+    st->refs[ref] = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 
@@ -208,8 +211,10 @@ faas_ref_new(lua_State *L)
 
 /*
  * Makes the tables an event is built from, and the metatables of its lazy
- * parts.  A state calls it once; calling it again makes a new set (the
- * old tables stay valid for whoever still holds them).
+ * parts, in the registry.  A state calls it once; calling it again (in
+ * protected mode) replaces the set, so the next invocation gets tables
+ * no suspended invocation holds: the old ones live on as long as someone
+ * holds them.
  */
 
 void
@@ -222,25 +227,25 @@ faas_event_open(lua_State *L, faas_state_t *st)
     faas_event_keys(L, st);
 
     faas_lazy_mt(L, FAAS_LAZY_MSG, faas_msg_index, NULL);
-    st->refs[FAAS_REF_MSG_MT] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_MSG_MT);
 
     faas_lazy_mt(L, FAAS_LAZY_HEADERS, faas_headers_index,
                  faas_headers_newindex);
-    st->refs[FAAS_REF_HEADERS_MT] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_HEADERS_MT);
 
     lua_createtable(L, 0, 1);
     faas_lazy_mt(L, FAAS_LAZY_EVENT, faas_event_index, faas_event_newindex);
     lua_setmetatable(L, -2);
-    st->refs[FAAS_REF_EVENT] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_EVENT);
 
     lua_createtable(L, 1, 0);
-    st->refs[FAAS_REF_RECORDS] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_RECORDS);
     lua_createtable(L, 0, 1);
-    st->refs[FAAS_REF_RECORD] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_RECORD);
     lua_createtable(L, 0, 3);
     faas_lazy_mt(L, FAAS_LAZY_CF, faas_cf_index, NULL);
     lua_setmetatable(L, -2);
-    st->refs[FAAS_REF_CF] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_CF);
 
 
     /*
@@ -254,7 +259,7 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_setfield(L, -2, "distributionId");
     faas_meta_readonly_mt(L, 1);
     lua_setmetatable(L, -2);
-    st->refs[FAAS_REF_CONFIG] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_CONFIG);
 
     lua_createtable(L, 0, 4);
     lua_pushlstring(L, fn->name.data, fn->name.len);
@@ -267,7 +272,7 @@ faas_event_open(lua_State *L, faas_state_t *st)
     lua_setfield(L, -2, "get_remaining_time_in_millis");
     faas_meta_readonly_mt(L, 0);
     lua_setmetatable(L, -2);
-    st->refs[FAAS_REF_CONTEXT] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_CONTEXT);
 }
 
 
@@ -325,7 +330,7 @@ faas_event_keys(lua_State *L, faas_state_t *st)
         lua_rawseti(L, -2, i + 1);
     }
 
-    st->refs[FAAS_REF_KEYS] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_KEYS);
 }
 
 
