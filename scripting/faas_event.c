@@ -1930,12 +1930,12 @@ faas_generated_response(lua_State *L, faas_state_t *st, int v)
 {
     int               type, h;
     char             *end;
-    size_t            n;
+    size_t            n, k;
     long              status;
     lua_Number        num;
     faas_str_t        lname, enc;
     const char       *s;
-    faas_header_t    *hdrs, hbuf[FAAS_WRITEBACK_HEADERS];
+    faas_header_t    *hdrs, *p, hbuf[FAAS_WRITEBACK_HEADERS];
     faas_response_t   resp;
 
     memset(&resp, 0, sizeof(faas_response_t));
@@ -2026,18 +2026,13 @@ faas_generated_response(lua_State *L, faas_state_t *st, int v)
     if (type == LUA_TTABLE) {
         faas_event_materialize(L, h);
 
-        n = 0;
+        /*
+         * One traversal: the entries go to hbuf while they fit, then to a
+         * userdata twice as large as needed, kept below the traversal
+         */
 
-        lua_pushnil(L);
-        while (lua_next(L, h)) {
-            if (lua_type(L, -1) == LUA_TTABLE) {
-                n += lua_objlen(L, -1);
-            }
-            lua_pop(L, 1);
-        }
-
-        hdrs = n <= FAAS_WRITEBACK_HEADERS
-               ? hbuf : lua_newuserdata(L, n * sizeof(faas_header_t));
+        hdrs = hbuf;
+        n = FAAS_WRITEBACK_HEADERS;
 
         lua_pushnil(L);
         while (lua_next(L, h)) {
@@ -2048,6 +2043,16 @@ faas_generated_response(lua_State *L, faas_state_t *st, int v)
             lname.data = lua_tolstring(L, -2, &lname.len);
             faas_headers_check_name(L, &lname);
             faas_headers_forbidden(L, st, FAAS_MSG_RESPONSE, &lname);
+
+            k = lua_type(L, -1) == LUA_TTABLE ? lua_objlen(L, -1) : 0;
+
+            if (resp.nheaders + k > n) {
+                n = 2 * (resp.nheaders + k);
+                p = lua_newuserdata(L, n * sizeof(faas_header_t));
+                lua_insert(L, h + 1);
+                memcpy(p, hdrs, resp.nheaders * sizeof(faas_header_t));
+                hdrs = p;
+            }
 
             resp.nheaders += faas_headers_entries(L, lua_gettop(L),
                                                   &lname,

@@ -300,6 +300,22 @@ test_events(void)
     FAAS_CHECK(strstr(r.log, "cannot change response.status") != NULL);
     faas_function_destroy(fn);
 
+    /* a generated response with more header lines than fit on the C stack */
+
+    fn = fn_ok("many",
+        "return function(event)\n"
+        "  local h = { ['x-multi'] = {} }\n"
+        "  for i = 1, 20 do h['x-h' .. i] = {{ value = tostring(i) }} end\n"
+        "  for i = 1, 10 do h['x-multi'][i] = { value = 'm' .. i } end\n"
+        "  return { status = 200, headers = h }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK(r.nhdrs[FAAS_MSG_RESPONSE] == 30);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-h20"), "20");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-multi"), "m1");
+    faas_function_destroy(fn);
+
     /* a generated redirect */
 
     fn = fn_ok("redirect",
