@@ -30,6 +30,10 @@ static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
     size_t len);
 static ngx_int_t ngx_http_faas_set_response_header(ngx_http_request_t *r,
     faas_str_t *lname, faas_header_t *h, size_t n);
+static ngx_uint_t ngx_http_faas_header_named(ngx_table_elt_t *e,
+    faas_str_t *lnames, size_t nnames);
+static ngx_int_t ngx_http_faas_link_header_in(ngx_http_request_t *r,
+    ngx_http_core_main_conf_t *cmcf, ngx_table_elt_t *e);
 
 
 const faas_host_t  ngx_http_faas_host = {
@@ -496,26 +500,50 @@ ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
  * Request headers: the list is rebuilt without the old values of the
  * names in lnames and with the new headers h, then every pointer nginx
  * keeps into it (r->headers_in.user_agent, the cookies array ...) is set
- * again from the new list, so nothing points at a removed header.
+ * again from the new list, so nothing points at a removed header.  When
+ * the list has none of the names (a header added), the new headers are
+ * only appended and linked: nothing else moves.
  */
 
 ngx_int_t
 ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
     size_t nnames, faas_header_t *h, size_t n)
 {
-    size_t                      i, j, count;
-    ngx_uint_t                  k;
+    size_t                      i, count;
+    ngx_uint_t                  k, found;
     ngx_list_t                  list;
     ngx_array_t                *a;
     ngx_list_part_t            *part;
-    ngx_table_elt_t            *e, *ne, **pe;
+    ngx_table_elt_t            *e, *ne;
     ngx_http_header_t          *hh;
     ngx_http_core_main_conf_t  *cmcf;
 
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
     count = n;
+    found = 0;
 
     for (part = &r->headers_in.headers.part; part; part = part->next) {
         count += part->nelts;
+        e = part->elts;
+
+        for (k = 0; k < part->nelts && !found; k++) {
+            found = ngx_http_faas_header_named(&e[k], lnames, nnames);
+        }
+    }
+
+    if (!found) {
+        for (i = 0; i < n; i++) {
+            if (ngx_http_faas_push_header(r, &r->headers_in.headers, &h[i],
+                                          &ne)
+                != NGX_OK
+                || ngx_http_faas_link_header_in(r, cmcf, ne) != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+
+        return NGX_OK;
     }
 
     if (ngx_list_init(&list, r->pool, count ? count : 1,
@@ -529,18 +557,7 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
         e = part->elts;
 
         for (k = 0; k < part->nelts; k++) {
-            for (j = 0; j < nnames; j++) {
-                if (e[k].key.len == lnames[j].len
-                    && ngx_strncasecmp(e[k].key.data,
-                                       (u_char *) lnames[j].data,
-                                       lnames[j].len)
-                       == 0)
-                {
-                    break;
-                }
-            }
-
-            if (j < nnames) {
+            if (ngx_http_faas_header_named(&e[k], lnames, nnames)) {
                 continue;
             }
 
@@ -559,7 +576,10 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
         }
     }
 
+    /* one part (it was made large enough): last must not point at list */
+
     r->headers_in.headers = list;
+    r->headers_in.headers.last = &r->headers_in.headers.part;
 
     for (hh = ngx_http_headers_in; hh->name.len; hh++) {
         if (hh->offset == offsetof(ngx_http_headers_in_t, cookies)
@@ -577,51 +597,87 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
         }
     }
 
-    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
-
     for (part = &r->headers_in.headers.part; part; part = part->next) {
         e = part->elts;
 
         for (k = 0; k < part->nelts; k++) {
-            hh = ngx_hash_find(&cmcf->headers_in_hash, e[k].hash,
-                               e[k].lowcase_key, e[k].key.len);
-
-            if (hh == NULL || hh->offset == 0) {
-                continue;
-            }
-
-            if (hh->offset == offsetof(ngx_http_headers_in_t, cookies)
-#if (NGX_HTTP_X_FORWARDED_FOR)
-                || hh->offset
-                   == offsetof(ngx_http_headers_in_t, x_forwarded_for)
-#endif
-               )
-            {
-                a = (ngx_array_t *) ((char *) &r->headers_in + hh->offset);
-
-                if (a->elts == NULL
-                    && ngx_array_init(a, r->pool, 1,
-                                      sizeof(ngx_table_elt_t *))
-                       != NGX_OK)
-                {
-                    return NGX_ERROR;
-                }
-
-                pe = ngx_array_push(a);
-                if (pe == NULL) {
-                    return NGX_ERROR;
-                }
-
-                *pe = &e[k];
-                continue;
-            }
-
-            pe = (ngx_table_elt_t **) ((char *) &r->headers_in + hh->offset);
-
-            if (*pe == NULL) {
-                *pe = &e[k];
+            if (ngx_http_faas_link_header_in(r, cmcf, &e[k]) != NGX_OK) {
+                return NGX_ERROR;
             }
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/* whether the header e has one of the names */
+
+static ngx_uint_t
+ngx_http_faas_header_named(ngx_table_elt_t *e, faas_str_t *lnames,
+    size_t nnames)
+{
+    size_t  j;
+
+    for (j = 0; j < nnames; j++) {
+        if (e->key.len == lnames[j].len
+            && ngx_strncasecmp(e->key.data, (u_char *) lnames[j].data,
+                               lnames[j].len)
+               == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* points r->headers_in's field for the header e at it, if it has one */
+
+static ngx_int_t
+ngx_http_faas_link_header_in(ngx_http_request_t *r,
+    ngx_http_core_main_conf_t *cmcf, ngx_table_elt_t *e)
+{
+    ngx_array_t        *a;
+    ngx_table_elt_t   **pe;
+    ngx_http_header_t  *hh;
+
+    hh = ngx_hash_find(&cmcf->headers_in_hash, e->hash, e->lowcase_key,
+                       e->key.len);
+
+    if (hh == NULL || hh->offset == 0) {
+        return NGX_OK;
+    }
+
+    if (hh->offset == offsetof(ngx_http_headers_in_t, cookies)
+#if (NGX_HTTP_X_FORWARDED_FOR)
+        || hh->offset == offsetof(ngx_http_headers_in_t, x_forwarded_for)
+#endif
+       )
+    {
+        a = (ngx_array_t *) ((char *) &r->headers_in + hh->offset);
+
+        if (a->elts == NULL
+            && ngx_array_init(a, r->pool, 1, sizeof(ngx_table_elt_t *))
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        pe = ngx_array_push(a);
+        if (pe == NULL) {
+            return NGX_ERROR;
+        }
+
+        *pe = e;
+        return NGX_OK;
+    }
+
+    pe = (ngx_table_elt_t **) ((char *) &r->headers_in + hh->offset);
+
+    if (*pe == NULL) {
+        *pe = e;
     }
 
     return NGX_OK;

@@ -21,7 +21,6 @@
 
 
 static void faas_run_start(faas_state_t *st, faas_call_t *call);
-static int faas_call_run(lua_State *L);
 static int faas_call_resume_run(lua_State *L);
 static int faas_call_after(lua_State *L, faas_state_t *st, lua_State *co,
     int status);
@@ -51,7 +50,14 @@ faas_call(faas_call_t *call)
 
     faas_run_start(st, call);
 
-    rc = lua_cpcall(st->L, faas_call_run, st);
+    /*
+     * lua_cpcall would make a closure of faas_call_run on every call: the
+     * state keeps one (nothing here allocates before the protected call)
+     */
+
+    lua_rawgeti(st->L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_RUN]);
+    lua_pushlightuserdata(st->L, st);
+    rc = lua_pcall(st->L, 1, 0, 0);
 
     return faas_call_end(st, call, rc);
 }
@@ -146,7 +152,7 @@ faas_run_start(faas_state_t *st, faas_call_t *call)
 }
 
 
-static int
+int
 faas_call_run(lua_State *L)
 {
     lua_State     *co;

@@ -2,14 +2,17 @@
  * The Lambda@Edge event, built lazily, and what a handler returns.
  *
  * The tables around the request (event, Records, cf, config) and the
- * context are made once per warm state and reused; per invocation only
- * the request (and response) table is new, and it is empty: its
- * metatable loads a field from the host the first time it is read.  So
- * a handler that touches nothing costs one table.
+ * context are made once per warm state (faas_event_open) and reused.  The
+ * event is empty until a handler reads event.Records: only then are the
+ * links restored and the request (and response) tables made, so a handler
+ * that never looks at its event costs no table at all.  The request and
+ * response load a field from the host the first time it is read.
  *
- * Headers are loaded all at once on first use, with a signature of each
- * name's original values kept aside; on return only the names whose
- * values differ from their signature are written back.
+ * Headers load one name at a time, on first read of that name, and the
+ * names a handler reads or writes are remembered; on return only those
+ * are compared with the host's headers and written back when they
+ * changed.  pairs, next and faas.json.encode see everything: they load
+ * the rest first (faas_event_materialize).
  */
 
 #include <stdarg.h>
@@ -27,6 +30,12 @@ typedef struct {
 } faas_header_op_t;
 
 
+/* room for the write-back of a few names on the C stack, no allocation */
+#define FAAS_WRITEBACK_OPS      FAAS_HEADERS_TOUCHED
+#define FAAS_WRITEBACK_HEADERS  16
+#define FAAS_HOST_HEADERS       32
+
+
 typedef struct {
     faas_str_t                 fields[FAAS_FIELD_MAX];
     unsigned                   set;
@@ -40,11 +49,20 @@ typedef struct {
     int                        body_set;
     faas_origin_t             *origin;
     char                       status[4];
+
+    /* not cleared: faas_writeback_init() */
+    faas_header_op_t           opbuf[FAAS_WRITEBACK_OPS];
+    faas_header_t              hdrbuf[FAAS_WRITEBACK_HEADERS];
 } faas_writeback_t;
+
+
+#define faas_writeback_init(wb)                                               \
+    memset(wb, 0, offsetof(faas_writeback_t, opbuf))
 
 
 typedef struct {
     const char                *name;
+    int                        key;         /* FAAS_K_* */
     faas_msg_e                 msg;
     faas_field_e               field;
     unsigned                   writable:1;
@@ -52,15 +70,20 @@ typedef struct {
 
 
 static faas_field_t  faas_fields[] = {
-    { "uri", FAAS_MSG_REQUEST, FAAS_FIELD_URI, 1 },
-    { "querystring", FAAS_MSG_REQUEST, FAAS_FIELD_QUERYSTRING, 1 },
-    { "method", FAAS_MSG_REQUEST, FAAS_FIELD_METHOD, 0 },
-    { "clientIp", FAAS_MSG_REQUEST, FAAS_FIELD_CLIENT_IP, 0 },
-    { "status", FAAS_MSG_RESPONSE, FAAS_FIELD_STATUS, 0 },
-    { "statusDescription", FAAS_MSG_RESPONSE,
+    { "uri", FAAS_K_URI, FAAS_MSG_REQUEST, FAAS_FIELD_URI, 1 },
+    { "querystring", FAAS_K_QUERYSTRING, FAAS_MSG_REQUEST,
+      FAAS_FIELD_QUERYSTRING, 1 },
+    { "method", FAAS_K_METHOD, FAAS_MSG_REQUEST, FAAS_FIELD_METHOD, 0 },
+    { "clientIp", FAAS_K_CLIENT_IP, FAAS_MSG_REQUEST,
+      FAAS_FIELD_CLIENT_IP, 0 },
+    { "status", FAAS_K_STATUS, FAAS_MSG_RESPONSE, FAAS_FIELD_STATUS, 0 },
+    { "statusDescription", FAAS_K_STATUS_DESCRIPTION, FAAS_MSG_RESPONSE,
       FAAS_FIELD_STATUS_DESCRIPTION, 0 },
-    { NULL, 0, 0, 0 }
+    { NULL, 0, 0, 0, 0 }
 };
+
+/* what a request or response loads besides its fields */
+static const char  *faas_msg_parts[] = { "headers", "body", "origin", NULL };
 
 
 static const char  *faas_event_names[] = {
@@ -74,23 +97,65 @@ static const char  *faas_fail_names[] = {
 };
 
 
+/*
+ * The lazy tables' metatables say what they serve at index 1 (hidden by
+ * __metatable) with a light userdata pointing into faas_lazy_kinds, which
+ * no Lua code can forge: faas_event_materialize tells them apart by it.
+ */
+
+enum {
+    FAAS_LAZY_EVENT = 0,
+    FAAS_LAZY_CF,
+    FAAS_LAZY_MSG,
+    FAAS_LAZY_HEADERS,
+    FAAS_LAZY_MAX
+};
+
+static const char  faas_lazy_kinds[FAAS_LAZY_MAX];
+
+
 static void faas_event_keys(lua_State *L, faas_state_t *st);
-static void faas_event_skeleton(lua_State *L, faas_state_t *st);
+static void faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
+    lua_CFunction newindex);
+static int faas_event_index(lua_State *L);
+static int faas_event_newindex(lua_State *L);
+static int faas_event_records(lua_State *L, faas_state_t *st, int idx);
+static int faas_cf_index(lua_State *L);
+static void faas_msg_new(lua_State *L, faas_state_t *st, faas_msg_e msg);
 static int faas_msg_index(lua_State *L);
+static int faas_msg_load(lua_State *L, faas_state_t *st, faas_msg_e msg,
+    const char *k, size_t len);
 static int faas_meta_index(lua_State *L);
 static int faas_meta_readonly(lua_State *L);
 static int faas_context_remaining(lua_State *L);
-static void faas_headers_load(lua_State *L, faas_state_t *st,
+static void faas_headers_push(lua_State *L, faas_state_t *st,
     faas_msg_e msg);
+static faas_headers_lazy_t *faas_headers_lazy(lua_State *L,
+    faas_state_t *st, int t);
+static int faas_headers_index(lua_State *L);
+static int faas_headers_newindex(lua_State *L);
+static int faas_headers_touched(faas_headers_lazy_t *lz, const char *name,
+    size_t len);
+static int faas_headers_touch(faas_headers_lazy_t *lz, const char *name,
+    size_t len);
+static void faas_headers_load(lua_State *L, faas_state_t *st,
+    faas_headers_lazy_t *lz, int t);
+static void faas_headers_host(lua_State *L, faas_state_t *st,
+    faas_headers_lazy_t *lz, int t, faas_headers_lazy_t *skip,
+    faas_str_t *only, int name);
 static int faas_headers_add(void *arg, faas_header_t *h);
 typedef struct faas_host_headers_s  faas_host_headers_t;
 static int faas_headers_same(lua_State *L, int keys, int list,
     faas_host_headers_t *hh, faas_str_t *lname);
 static void faas_headers_diff(lua_State *L, faas_state_t *st,
     faas_msg_e msg, int t, faas_writeback_t *wb);
-static void faas_request_result(lua_State *L, faas_state_t *st, int t);
-static void faas_response_result(lua_State *L, faas_state_t *st, int t);
-static int faas_generated_response(lua_State *L, faas_state_t *st, int t);
+static int faas_result_fields(lua_State *L, int t);
+static int faas_result_field(lua_State *L, int v, int k);
+static void faas_request_result(lua_State *L, faas_state_t *st, int t,
+    int fv);
+static void faas_response_result(lua_State *L, faas_state_t *st, int t,
+    int fv);
+static int faas_generated_response(lua_State *L, faas_state_t *st, int v);
 static void faas_writeback_apply(faas_state_t *st, faas_msg_e msg,
     faas_writeback_t *wb);
 
@@ -125,65 +190,78 @@ faas_meta_readonly_mt(lua_State *L, int config)
 }
 
 
-static int
-faas_ref_new(lua_State *L)
+/* keeps the value on top in the registry as ref, dropping an older one */
+
+static void
+faas_ref_set(lua_State *L, faas_state_t *st, int ref)
 {
-    return luaL_ref(L, LUA_REGISTRYINDEX);
+    luaL_unref(L, LUA_REGISTRYINDEX, st->refs[ref]);
+    st->refs[ref] = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 
-void
-faas_event_open(lua_State *L, faas_state_t *st)
-{
-    faas_event_keys(L, st);
+#define faas_rawget_ref(L, st, ref)                                          \
+    lua_rawgeti(L, LUA_REGISTRYINDEX, (st)->refs[ref])
 
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, faas_msg_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    st->refs[FAAS_REF_MSG_MT] = faas_ref_new(L);
-
-    faas_event_skeleton(L, st);
-}
+/* the event was linked in this invocation: its own message exists */
+#define faas_event_linked(st)                                                 \
+    ((st)->run.msgs[FAAS_MSG_REQUEST] != NULL                                 \
+     || (st)->run.msgs[FAAS_MSG_RESPONSE] != NULL)
 
 
 /*
- * The tables around request and response, reused by every invocation
- * until one waits for a backend: it keeps them, and the next invocation
- * makes new ones.
+ * Makes the tables an event is built from, and the metatables of its lazy
+ * parts, in the registry.  A state calls it once; calling it again (in
+ * protected mode) replaces the set, so the next invocation gets tables
+ * no suspended invocation holds: the old ones live on as long as someone
+ * holds them.
  */
 
-static void
-faas_event_skeleton(lua_State *L, faas_state_t *st)
+void
+faas_event_open(lua_State *L, faas_state_t *st)
 {
     faas_function_t  *fn;
 
     fn = st->fn;
 
+    faas_event_keys(L, st);
+
+    faas_lazy_mt(L, FAAS_LAZY_MSG, faas_msg_index, NULL);
+    faas_ref_set(L, st, FAAS_REF_MSG_MT);
+
+    faas_lazy_mt(L, FAAS_LAZY_HEADERS, faas_headers_index,
+                 faas_headers_newindex);
+    faas_ref_set(L, st, FAAS_REF_HEADERS_MT);
+
     lua_createtable(L, 0, 1);
-    st->refs[FAAS_REF_EVENT] = faas_ref_new(L);
+    faas_lazy_mt(L, FAAS_LAZY_EVENT, faas_event_index, faas_event_newindex);
+    lua_setmetatable(L, -2);
+    faas_ref_set(L, st, FAAS_REF_EVENT);
+
     lua_createtable(L, 1, 0);
-    st->refs[FAAS_REF_RECORDS] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_RECORDS);
     lua_createtable(L, 0, 1);
-    st->refs[FAAS_REF_RECORD] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_RECORD);
     lua_createtable(L, 0, 3);
-    st->refs[FAAS_REF_CF] = faas_ref_new(L);
-    st->cf_response = 0;
+    faas_lazy_mt(L, FAAS_LAZY_CF, faas_cf_index, NULL);
+    lua_setmetatable(L, -2);
+    faas_ref_set(L, st, FAAS_REF_CF);
+
 
     /*
-     * config and context: read-only, ids looked up only when read; the
-     * upvalue tells the two apart (requestId vs request_id).
+     * config and context: read-only; what changes between invocations
+     * (the event type, the ids, the count) is looked up when read, and
+     * the upvalue tells the two apart (requestId vs request_id).
      */
 
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 1);
     lua_pushliteral(L, "ngx_faas");
     lua_setfield(L, -2, "distributionId");
     faas_meta_readonly_mt(L, 1);
     lua_setmetatable(L, -2);
-    st->refs[FAAS_REF_CONFIG] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_CONFIG);
 
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 4);
     lua_pushlstring(L, fn->name.data, fn->name.len);
     lua_setfield(L, -2, "function_name");
     lua_pushstring(L, fn->version);
@@ -194,50 +272,47 @@ faas_event_skeleton(lua_State *L, faas_state_t *st)
     lua_setfield(L, -2, "get_remaining_time_in_millis");
     faas_meta_readonly_mt(L, 0);
     lua_setmetatable(L, -2);
-    st->refs[FAAS_REF_CONTEXT] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_CONTEXT);
 }
 
 
-void
-faas_event_detach(faas_state_t *st)
+/* pushes a protected metatable serving kind through index and newindex */
+
+static void
+faas_lazy_mt(lua_State *L, int kind, lua_CFunction index,
+    lua_CFunction newindex)
 {
-    int  i;
+    lua_createtable(L, 1, 3);
+    lua_pushlightuserdata(L, (void *) &faas_lazy_kinds[kind]);
+    lua_rawseti(L, -2, 1);
+    lua_pushcfunction(L, index);
+    lua_setfield(L, -2, "__index");
 
-    for (i = FAAS_REF_EVENT; i <= FAAS_REF_CONTEXT; i++) {
-        luaL_unref(st->L, LUA_REGISTRYINDEX, st->refs[i]);
-        st->refs[i] = LUA_NOREF;
+    if (newindex) {
+        lua_pushcfunction(L, newindex);
+        lua_setfield(L, -2, "__newindex");
     }
+
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
 }
-
-
-#define faas_rawget_ref(L, st, ref)                                          \
-    lua_rawgeti(L, LUA_REGISTRYINDEX, (st)->refs[ref])
 
 
 /*
- * The keys faas_event_push() sets on every invocation, interned once per
- * state: pushing them from this table costs no string hashing.
+ * The keys the event code reads and sets on every invocation (FAAS_K_*),
+ * interned once per state: pushing them from this table costs no string
+ * hashing.
  */
 
-enum {
-    FAAS_K_REQUEST = 1,
-    FAAS_K_RESPONSE,
-    FAAS_K_CONFIG,
-    FAAS_K_CF,
-    FAAS_K_RECORDS,
-    FAAS_K_EVENTTYPE,
-    FAAS_K_EVENT_TYPE,
-    FAAS_K_COLD_START,
-    FAAS_K_INVOCATION,
-    FAAS_K_KEY,
-    FAAS_K_VALUE,
-    FAAS_K_EVENTS               /* + faas_event_e: the event names */
-};
+#define faas_key(s)  { s, sizeof(s) - 1 }
 
-
-static const char  *faas_keys[] = {
-    "request", "response", "config", "cf", "Records", "eventType",
-    "event_type", "cold_start", "invocation", "key", "value"
+static faas_str_t  faas_keys[] = {
+    faas_key("request"), faas_key("response"), faas_key("config"),
+    faas_key("cf"), faas_key("Records"), faas_key("key"), faas_key("value"),
+    faas_key("headers"), faas_key("uri"), faas_key("querystring"),
+    faas_key("method"), faas_key("clientIp"), faas_key("status"),
+    faas_key("statusDescription"), faas_key("body"),
+    faas_key("bodyEncoding"), faas_key("origin")
 };
 
 
@@ -248,109 +323,320 @@ faas_event_keys(lua_State *L, faas_state_t *st)
 
     n = sizeof(faas_keys) / sizeof(faas_keys[0]);
 
-    lua_createtable(L, n + FAAS_EVENT_MAX, 0);
+    lua_createtable(L, n, 0);
 
     for (i = 0; i < n; i++) {
-        lua_pushstring(L, faas_keys[i]);
+        lua_pushlstring(L, faas_keys[i].data, faas_keys[i].len);
         lua_rawseti(L, -2, i + 1);
     }
 
-    for (i = 0; i < FAAS_EVENT_MAX; i++) {
-        lua_pushstring(L, faas_event_names[i]);
-        lua_rawseti(L, -2, FAAS_K_EVENTS + i);
-    }
-
-    st->refs[FAAS_REF_KEYS] = faas_ref_new(L);
+    faas_ref_set(L, st, FAAS_REF_KEYS);
 }
 
 
-/* t[keys[k]] = top, raw: config and context refuse writes */
-
-#define faas_set_key(L, t, keys, k)                                           \
-    lua_rawgeti(L, keys, k);                                                  \
-    lua_insert(L, -2);                                                        \
-    lua_rawset(L, t)
-
-
-/* pushes the event and the context of st->run.call */
+/*
+ * Pushes the event and the context of st->run.call.  Nothing is built here:
+ * the event is linked when the handler first reads event.Records, and
+ * the context's per-invocation fields are read through its __index.
+ */
 
 void
 faas_event_push(faas_state_t *st)
 {
-    int           keys, cf, t;
-    lua_State    *L;
-    faas_call_t  *call;
+    lua_State  *L;
 
     L = st->L;
+
+    /* a handler that waits for a backend kept the set: a new one */
+
+    if (st->event_taken) {
+        faas_event_open(L, st);
+        st->event_taken = 0;
+        st->event_used = 0;
+    }
+
+    faas_rawget_ref(L, st, FAAS_REF_EVENT);
+
+    /*
+     * The event holds something only once it was linked (its __newindex
+     * links first): then Records of the last invocation, or one the
+     * handler set, go
+     */
+
+    if (st->event_used) {
+        faas_rawget_ref(L, st, FAAS_REF_KEYS);
+        lua_rawgeti(L, -1, FAAS_K_RECORDS);
+        lua_replace(L, -2);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+        st->event_used = 0;
+    }
+
+    faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
+}
+
+
+/* __newindex of the event: a write links it first (see faas_event_push) */
+
+static int
+faas_event_newindex(lua_State *L)
+{
+    if (faas_event_records(L, faas_state_from(L), 1)) {
+        lua_pop(L, 1);
+    }
+
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+
+    return 0;
+}
+
+
+/* __index of the event: Records, linked on first read */
+
+static int
+faas_event_index(lua_State *L)
+{
+    size_t       len;
+    const char  *k;
+
+    if (lua_type(L, 2) != LUA_TSTRING) {
+        return 0;
+    }
+
+    k = lua_tolstring(L, 2, &len);
+
+    if (len != 7 || memcmp(k, "Records", 7) != 0) {
+        return 0;
+    }
+
+    return faas_event_records(L, faas_state_from(L), 1);
+}
+
+
+/*
+ * Links the event at idx if it is the live one and not linked yet in this
+ * invocation: Records[1].cf.config are restored, whatever the last handler
+ * did to them, and a new, empty request (and response) hangs in cf.
+ * Pushes Records and returns 1, or returns 0.
+ */
+
+static int
+faas_event_records(lua_State *L, faas_state_t *st, int idx)
+{
+    int           keys, cf, msg, own;
+    faas_call_t  *call;
+
     call = st->run.call;
 
-    if (st->refs[FAAS_REF_EVENT] == LUA_NOREF) {
-        faas_event_skeleton(L, st);
+    if (call == NULL || faas_event_linked(st)) {
+        return 0;
     }
+
+    faas_rawget_ref(L, st, FAAS_REF_EVENT);
+
+    if (!lua_rawequal(L, idx, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+
+    lua_pop(L, 1);
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
 
+    faas_rawget_ref(L, st, FAAS_REF_RECORDS);
+    faas_rawget_ref(L, st, FAAS_REF_RECORD);
     faas_rawget_ref(L, st, FAAS_REF_CF);
     cf = lua_gettop(L);
 
+    /*
+     * The event's own message is made now; in a response event the
+     * request is made when cf.request is first read (faas_cf_index)
+     */
+
+    own = (call->event == FAAS_ORIGIN_RESPONSE
+           || call->event == FAAS_VIEWER_RESPONSE)
+          ? FAAS_MSG_RESPONSE : FAAS_MSG_REQUEST;
+
+    for (msg = 0; msg < 2; msg++) {
+        lua_rawgeti(L, keys, FAAS_K_REQUEST + msg);
+
+        if (msg == own) {
+            faas_msg_new(L, st, (faas_msg_e) msg);
+
+        } else {
+            lua_pushnil(L);
+        }
+
+        lua_rawset(L, cf);
+    }
+
+    /* Records[1].cf.config, and event.Records */
+
+    lua_rawgeti(L, keys, FAAS_K_CONFIG);
+    faas_rawget_ref(L, st, FAAS_REF_CONFIG);
+    lua_rawset(L, cf);
+
+    lua_rawgeti(L, keys, FAAS_K_CF);
+    lua_insert(L, cf);
+    lua_rawset(L, cf - 1);
+
+    lua_rawseti(L, cf - 2, 1);
+
+    lua_rawgeti(L, keys, FAAS_K_RECORDS);
+    lua_pushvalue(L, cf - 2);
+    lua_rawset(L, idx);
+
+    lua_replace(L, keys);
+    lua_settop(L, keys);
+
+    return 1;
+}
+
+
+/* __index of cf: the request of a response event, made on first read */
+
+static int
+faas_cf_index(lua_State *L)
+{
+    size_t         len;
+    const char    *k;
+    faas_state_t  *st;
+
+    st = faas_state_from(L);
+
+    if (st->run.call == NULL || st->run.msgs[FAAS_MSG_RESPONSE] == NULL
+        || st->run.msgs[FAAS_MSG_REQUEST] != NULL
+        || lua_type(L, 2) != LUA_TSTRING)
+    {
+        return 0;
+    }
+
+    k = lua_tolstring(L, 2, &len);
+
+    if (len != 7 || memcmp(k, "request", 7) != 0) {
+        return 0;
+    }
+
+    faas_rawget_ref(L, st, FAAS_REF_CF);
+
+    if (!lua_rawequal(L, 1, -1)) {
+        return 0;
+    }
+
+    faas_msg_new(L, st, FAAS_MSG_REQUEST);
+
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+
+    return 1;
+}
+
+
+/* pushes a new, empty request or response of the live invocation */
+
+static void
+faas_msg_new(lua_State *L, faas_state_t *st, faas_msg_e msg)
+{
     lua_createtable(L, 0, 4);
     faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
     lua_setmetatable(L, -2);
-    st->run.msgs[FAAS_MSG_REQUEST] = lua_topointer(L, -1);
-    faas_set_key(L, cf, keys, FAAS_K_REQUEST);
+    st->run.msgs[msg] = lua_topointer(L, -1);
 
-    if (call->event == FAAS_ORIGIN_RESPONSE
-        || call->event == FAAS_VIEWER_RESPONSE)
-    {
-        lua_createtable(L, 0, 4);
-        faas_rawget_ref(L, st, FAAS_REF_MSG_MT);
-        lua_setmetatable(L, -2);
-        st->run.msgs[FAAS_MSG_RESPONSE] = lua_topointer(L, -1);
-        faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
-        st->cf_response = 1;
+    /* the next invocation unlinks the set (faas_event_push) */
+    st->event_used = 1;
+}
 
-    } else if (st->cf_response) {
-        st->cf_response = 0;
-        lua_pushnil(L);
-        faas_set_key(L, cf, keys, FAAS_K_RESPONSE);
+
+/*
+ * Loads whatever the lazy table at idx has not loaded yet, so that a
+ * traversal (pairs, next, faas.json.encode) sees all of it: the event's
+ * Records, every field of the live request or response, every header.
+ * Any other table is left alone.
+ */
+
+void
+faas_event_materialize(lua_State *L, int idx)
+{
+    int                   msg, kind;
+    const char          **part, *p;
+    faas_field_t         *f;
+    faas_state_t         *st;
+    faas_headers_lazy_t  *lz;
+
+    if (!lua_getmetatable(L, idx)) {
+        return;
     }
 
-    /* the tables around the request are reused, their links restored */
+    lua_rawgeti(L, -1, 1);
+    p = lua_touserdata(L, -1);
+    lua_pop(L, 2);
 
-    faas_rawget_ref(L, st, FAAS_REF_CONFIG);
-    t = lua_gettop(L);
-    lua_rawgeti(L, keys, FAAS_K_EVENTS + call->event);
-    faas_set_key(L, t, keys, FAAS_K_EVENTTYPE);
-    faas_set_key(L, cf, keys, FAAS_K_CONFIG);
+    for (kind = 0; kind < FAAS_LAZY_MAX; kind++) {
+        if (p == &faas_lazy_kinds[kind]) {
+            break;
+        }
+    }
 
-    faas_rawget_ref(L, st, FAAS_REF_RECORD);
-    t = lua_gettop(L);
-    lua_pushvalue(L, cf);
-    faas_set_key(L, t, keys, FAAS_K_CF);
+    if (kind == FAAS_LAZY_MAX) {
+        return;
+    }
 
-    faas_rawget_ref(L, st, FAAS_REF_RECORDS);
-    lua_insert(L, -2);
-    lua_rawseti(L, -2, 1);
+    idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+    st = faas_state_from(L);
 
-    faas_rawget_ref(L, st, FAAS_REF_EVENT);
-    lua_insert(L, -2);
-    t = lua_gettop(L) - 1;
-    faas_set_key(L, t, keys, FAAS_K_RECORDS);
+    if (st->run.call == NULL) {
+        return;
+    }
 
-    faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
-    t = lua_gettop(L);
-    lua_rawgeti(L, keys, FAAS_K_EVENTS + call->event);
-    faas_set_key(L, t, keys, FAAS_K_EVENT_TYPE);
-    lua_pushboolean(L, call->cold_start);
-    faas_set_key(L, t, keys, FAAS_K_COLD_START);
-    lua_pushnumber(L, st->run.invocation);
-    faas_set_key(L, t, keys, FAAS_K_INVOCATION);
+    switch (kind) {
 
-    /* leave the event and the context where keys was */
+    case FAAS_LAZY_EVENT:
+        if (faas_event_records(L, st, idx)) {
+            lua_pop(L, 1);
+        }
 
-    lua_replace(L, cf);
-    lua_replace(L, keys);
+        return;
+
+    case FAAS_LAZY_CF:
+        lua_getfield(L, idx, "request");
+        lua_pop(L, 1);
+        return;
+
+    case FAAS_LAZY_MSG:
+        for (msg = 0; msg < 2; msg++) {
+            if (lua_topointer(L, idx) == st->run.msgs[msg]) {
+                break;
+            }
+        }
+
+        if (msg == 2) {
+            return;
+        }
+
+        for (f = faas_fields; f->name; f++) {
+            if (f->msg == (faas_msg_e) msg) {
+                lua_getfield(L, idx, f->name);
+                lua_pop(L, 1);
+            }
+        }
+
+        for (part = faas_msg_parts; *part; part++) {
+            lua_getfield(L, idx, *part);
+            lua_pop(L, 1);
+        }
+
+        return;
+
+    default:
+        lz = faas_headers_lazy(L, st, idx);
+
+        if (lz && !lz->full) {
+            faas_headers_load(L, st, lz, idx);
+        }
+    }
 }
 
 
@@ -358,18 +644,27 @@ static int
 faas_meta_index(lua_State *L)
 {
     int            config;
+    size_t         len;
     const char    *k;
     faas_str_t     v;
     faas_call_t   *call;
+    faas_state_t  *st;
 
-    call = faas_state_from(L)->run.call;
-    k = lua_tostring(L, 2);
+    st = faas_state_from(L);
+    call = st->run.call;
 
-    if (call == NULL || k == NULL) {
+    if (call == NULL || lua_type(L, 2) != LUA_TSTRING) {
         return 0;
     }
 
+    k = lua_tolstring(L, 2, &len);
+
     config = lua_toboolean(L, lua_upvalueindex(1));
+
+    if (strcmp(k, config ? "eventType" : "event_type") == 0) {
+        lua_pushstring(L, faas_event_name(call->event));
+        return 1;
+    }
 
     if (strcmp(k, config ? "requestId" : "request_id") == 0
         && call->host->get(call->req, FAAS_FIELD_REQUEST_ID, &v) == FAAS_OK)
@@ -378,11 +673,25 @@ faas_meta_index(lua_State *L)
         return 1;
     }
 
-    if (config && strcmp(k, "distributionDomainName") == 0
-        && call->host->get(call->req, FAAS_FIELD_SERVER_NAME, &v)
-           == FAAS_OK)
-    {
-        lua_pushlstring(L, v.data, v.len);
+    if (config) {
+        if (strcmp(k, "distributionDomainName") == 0
+            && call->host->get(call->req, FAAS_FIELD_SERVER_NAME, &v)
+               == FAAS_OK)
+        {
+            lua_pushlstring(L, v.data, v.len);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    if (strcmp(k, "cold_start") == 0) {
+        lua_pushboolean(L, call->cold_start);
+        return 1;
+    }
+
+    if (strcmp(k, "invocation") == 0) {
+        lua_pushnumber(L, st->run.invocation);
         return 1;
     }
 
@@ -422,18 +731,15 @@ faas_msg_index(lua_State *L)
     size_t         len;
     const void    *p;
     const char    *k;
-    faas_str_t     v;
-    faas_call_t   *call;
-    faas_field_t  *f;
     faas_state_t  *st;
 
     st = faas_state_from(L);
-    call = st->run.call;
-    k = lua_tolstring(L, 2, &len);
 
-    if (call == NULL || k == NULL || lua_type(L, 2) != LUA_TSTRING) {
+    if (st->run.call == NULL || lua_type(L, 2) != LUA_TSTRING) {
         return 0;
     }
+
+    k = lua_tolstring(L, 2, &len);
 
     /* a table kept from an earlier invocation loads nothing more */
 
@@ -449,35 +755,8 @@ faas_msg_index(lua_State *L)
         return 0;
     }
 
-    if (len == 7 && memcmp(k, "headers", 7) == 0) {
-        faas_headers_load(L, st, msg);
-
-    } else if (len == 4 && memcmp(k, "body", 4) == 0) {
-        if (faas_event_body_push(L, st, (faas_msg_e) msg) != FAAS_OK) {
-            return 0;
-        }
-
-    } else if (len == 6 && memcmp(k, "origin", 6) == 0) {
-        if (msg != FAAS_MSG_REQUEST
-            || faas_event_origin_push(L, st) != FAAS_OK)
-        {
-            return 0;
-        }
-
-    } else {
-        for (f = faas_fields; f->name; f++) {
-            if (f->msg == (faas_msg_e) msg && strcmp(f->name, k) == 0) {
-                break;
-            }
-        }
-
-        if (f->name == NULL
-            || call->host->get(call->req, f->field, &v) != FAAS_OK)
-        {
-            return 0;
-        }
-
-        lua_pushlstring(L, v.data, v.len);
+    if (!faas_msg_load(L, st, (faas_msg_e) msg, k, len)) {
+        return 0;
     }
 
     lua_pushvalue(L, 2);
@@ -488,21 +767,251 @@ faas_msg_index(lua_State *L)
 }
 
 
+/* pushes field k of msg from the host: 1, or 0 when it has none */
+
+static int
+faas_msg_load(lua_State *L, faas_state_t *st, faas_msg_e msg,
+    const char *k, size_t len)
+{
+    faas_str_t     v;
+    faas_call_t   *call;
+    faas_field_t  *f;
+
+    call = st->run.call;
+
+    if (len == 7 && memcmp(k, "headers", 7) == 0) {
+        faas_headers_push(L, st, msg);
+        return 1;
+    }
+
+    if (len == 4 && memcmp(k, "body", 4) == 0) {
+        return faas_event_body_push(L, st, msg) == FAAS_OK;
+    }
+
+    if (len == 6 && memcmp(k, "origin", 6) == 0) {
+        return msg == FAAS_MSG_REQUEST
+               && faas_event_origin_push(L, st) == FAAS_OK;
+    }
+
+    for (f = faas_fields; f->name; f++) {
+        if (f->msg == msg && strcmp(f->name, k) == 0) {
+            break;
+        }
+    }
+
+    if (f->name == NULL
+        || call->host->get(call->req, f->field, &v) != FAAS_OK)
+    {
+        return 0;
+    }
+
+    lua_pushlstring(L, v.data, v.len);
+
+    return 1;
+}
+
+
+/*
+ * Pushes the headers table of msg: lowercase name -> list of {key, value},
+ * empty; its __index loads a name from the host on first read.
+ */
+
+static void
+faas_headers_push(lua_State *L, faas_state_t *st, faas_msg_e msg)
+{
+    faas_headers_lazy_t  *lz;
+
+    lua_createtable(L, 0, 4);
+    faas_rawget_ref(L, st, FAAS_REF_HEADERS_MT);
+    lua_setmetatable(L, -2);
+
+    lz = &st->run.headers[msg];
+    lz->table = lua_topointer(L, -1);
+    lz->full = 0;
+    lz->ntouched = 0;
+    lz->used = 0;
+}
+
+
+/* the bookkeeping of the live headers table at t, NULL for another table */
+
+static faas_headers_lazy_t *
+faas_headers_lazy(lua_State *L, faas_state_t *st, int t)
+{
+    int          msg;
+    const void  *p;
+
+    p = lua_topointer(L, t);
+
+    for (msg = 0; msg < 2; msg++) {
+        if (p == st->run.headers[msg].table && p != NULL) {
+            return &st->run.headers[msg];
+        }
+    }
+
+    return NULL;
+}
+
+
 typedef struct {
     lua_State                 *L;
     int                        t;
     int                        keys;
+    faas_headers_lazy_t       *skip;       /* names not to load */
+    faas_str_t                *only;       /* the one name to load */
+    int                        list;       /* its list, once made */
 } faas_headers_ctx_t;
 
 
 /*
- * Pushes the headers table of msg: lowercase name -> list of {key, value}.
- * Nothing else is kept: on return the table is compared with the host's
- * headers as they are then (faas_headers_diff).
+ * __index of a headers table: the host's headers of that name, loaded
+ * once.  A name once touched is not loaded again: a header the handler
+ * removed stays removed.
+ */
+
+static int
+faas_headers_index(lua_State *L)
+{
+    size_t                len;
+    const char           *k;
+    faas_str_t            lname;
+    faas_state_t         *st;
+    faas_headers_lazy_t  *lz;
+
+    st = faas_state_from(L);
+
+    if (st->run.call == NULL || lua_type(L, 2) != LUA_TSTRING) {
+        return 0;
+    }
+
+    k = lua_tolstring(L, 2, &len);
+
+    lz = faas_headers_lazy(L, st, 1);
+
+    if (lz == NULL || lz->full || faas_headers_touched(lz, k, len)) {
+        return 0;
+    }
+
+    /* too many names to keep track of: the rest is loaded */
+
+    if (!faas_headers_touch(lz, k, len)) {
+        faas_headers_load(L, st, lz, 1);
+
+    } else {
+        lname.data = k;
+        lname.len = len;
+
+        faas_headers_host(L, st, lz, 1, NULL, &lname, 2);
+    }
+
+    lua_pushvalue(L, 2);
+    lua_rawget(L, 1);
+
+    return 1;
+}
+
+
+/* __newindex of a headers table: the name is touched, then set raw */
+
+static int
+faas_headers_newindex(lua_State *L)
+{
+    size_t                len;
+    const char           *k;
+    faas_state_t         *st;
+    faas_headers_lazy_t  *lz;
+
+    st = faas_state_from(L);
+    lz = st->run.call ? faas_headers_lazy(L, st, 1) : NULL;
+
+    if (lz && !lz->full) {
+        k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+
+        /* the full comparison on return reports a bad key */
+
+        if (k == NULL || !faas_headers_touch(lz, k, len)) {
+            faas_headers_load(L, st, lz, 1);
+        }
+    }
+
+    /* the name is not in the table: setting nil changes nothing */
+
+    if (lua_isnil(L, 3)) {
+        return 0;
+    }
+
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+
+    return 0;
+}
+
+
+static int
+faas_headers_touched(faas_headers_lazy_t *lz, const char *name, size_t len)
+{
+    unsigned  i;
+
+    for (i = 0; i < lz->ntouched; i++) {
+        if (lz->touched[i].len == len
+            && memcmp(lz->names + lz->touched[i].off, name, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* remembers a name; 0 when there is no room left */
+
+static int
+faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
+{
+    if (faas_headers_touched(lz, name, len)) {
+        return 1;
+    }
+
+    if (lz->ntouched == FAAS_HEADERS_TOUCHED
+        || len > FAAS_HEADERS_NAMES - lz->used)
+    {
+        return 0;
+    }
+
+    memcpy(lz->names + lz->used, name, len);
+    lz->touched[lz->ntouched].off = lz->used;
+    lz->touched[lz->ntouched].len = len;
+    lz->ntouched++;
+    lz->used += len;
+
+    return 1;
+}
+
+
+/*
+ * Loads every header of the table at t that was not touched yet, and
+ * marks the table full: from now on it is a plain table, compared whole
+ * on return.
  */
 
 static void
-faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
+faas_headers_load(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
+    int t)
+{
+    faas_headers_host(L, st, lz, t, lz, NULL, 0);
+    lz->full = 1;
+}
+
+
+/*
+ * adds the host's headers named only (all but skip's) to the table at t;
+ * name is the index of only as a Lua string
+ */
+
+static void
+faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
+    int t, faas_headers_lazy_t *skip, faas_str_t *only, int name)
 {
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
@@ -510,23 +1019,36 @@ faas_headers_load(lua_State *L, faas_state_t *st, faas_msg_e msg)
     call = st->run.call;
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
-    ctx.keys = lua_gettop(L);
-
-    lua_newtable(L);
 
     ctx.L = L;
-    ctx.t = lua_gettop(L);
+    ctx.t = t;
+    ctx.keys = lua_gettop(L);
+    ctx.skip = skip;
+    ctx.only = only;
+    ctx.list = 0;
 
-    if (call->host->headers(call->req, msg, faas_headers_add, &ctx)
+    if (call->host->headers(call->req,
+                            lz == &st->run.headers[FAAS_MSG_REQUEST]
+                            ? FAAS_MSG_REQUEST : FAAS_MSG_RESPONSE,
+                            faas_headers_add, &ctx)
         != FAAS_OK)
     {
         luaL_error(L, "cannot read the %s headers",
-                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+                   lz == &st->run.headers[FAAS_MSG_REQUEST]
+                   ? "request" : "response");
     }
 
-    lua_remove(L, ctx.keys);
+    if (ctx.list) {
+        lua_pushvalue(L, name);
+        lua_pushvalue(L, ctx.list);
+        lua_rawset(L, t);
+    }
+
+    lua_settop(L, ctx.keys - 1);
 }
 
+
+/* appends one host header to its name's list in ctx->t */
 
 static int
 faas_headers_add(void *arg, faas_header_t *hdr)
@@ -538,16 +1060,33 @@ faas_headers_add(void *arg, faas_header_t *hdr)
     ctx = arg;
     L = ctx->L;
 
-    lua_pushlstring(L, hdr->lname.data, hdr->lname.len);
-    lua_pushvalue(L, -1);
-    lua_rawget(L, ctx->t);
+    if ((ctx->only
+         && (ctx->only->len != hdr->lname.len
+             || memcmp(ctx->only->data, hdr->lname.data, hdr->lname.len)))
+        || (ctx->skip && faas_headers_touched(ctx->skip, hdr->lname.data,
+                                              hdr->lname.len)))
+    {
+        return FAAS_OK;
+    }
 
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
+    /* one name: its list stays on the stack until the host is done */
+
+    if (ctx->only == NULL) {
+        lua_pushlstring(L, hdr->lname.data, hdr->lname.len);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, ctx->t);
+
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_createtable(L, 1, 0);
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, ctx->t);
+        }
+
+    } else if (ctx->list == 0) {
         lua_createtable(L, 1, 0);
-        lua_pushvalue(L, -2);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, ctx->t);
+        ctx->list = lua_gettop(L);
     }
 
     n = (int) lua_objlen(L, -1);
@@ -561,7 +1100,7 @@ faas_headers_add(void *arg, faas_header_t *hdr)
     lua_rawset(L, -3);
     lua_rawseti(L, -2, n + 1);
 
-    lua_pop(L, 2);
+    lua_settop(L, ctx->only ? ctx->list : ctx->keys);
 
     return FAAS_OK;
 }
@@ -574,6 +1113,22 @@ faas_rawfield(lua_State *L, int idx, const char *k)
 {
     lua_pushstring(L, k);
     lua_rawget(L, idx < 0 ? idx - 1 : idx);
+
+    return lua_type(L, -1);
+}
+
+
+/* the same for an interned key FAAS_K_*: no string to hash */
+
+int
+faas_rawkey(lua_State *L, int idx, int k)
+{
+    idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+
+    faas_rawget_ref(L, faas_state_from(L), FAAS_REF_KEYS);
+    lua_rawgeti(L, -1, k);
+    lua_rawget(L, idx);
+    lua_replace(L, -2);
 
     return lua_type(L, -1);
 }
@@ -603,12 +1158,10 @@ faas_host_headers_add(void *arg, faas_header_t *hdr)
 }
 
 
-/* an empty string may have a NULL data: memcmp() of NULL is undefined */
-
 static int
 faas_str_same(faas_str_t *a, const char *s, size_t len)
 {
-    return a->len == len && (len == 0 || memcmp(a->data, s, len) == 0);
+    return a->len == len && memcmp(a->data, s, len) == 0;
 }
 
 
@@ -689,15 +1242,17 @@ faas_headers_same(lua_State *L, int keys, int list, faas_host_headers_t *hh,
 
 
 /*
- * Validates the list of entries of one header name; fills out when it is
- * not NULL.  The strings stay anchored in the handler's table.
+ * Validates the list of entries of one header name into out, which has
+ * room for lua_objlen() of the list (the entries run up to the first
+ * nil, never past that length).  The strings stay anchored in the
+ * handler's table.
  */
 
 size_t
 faas_headers_entries(lua_State *L, int list,
     faas_str_t *lname, faas_header_t *out)
 {
-    int          i;
+    int          i, keys;
     char         c;
     size_t       n, j;
     faas_str_t   key, value;
@@ -708,13 +1263,16 @@ faas_headers_entries(lua_State *L, int list,
                         lname->data, luaL_typename(L, list));
     }
 
+    faas_rawget_ref(L, faas_state_from(L), FAAS_REF_KEYS);
+    keys = lua_gettop(L);
+
     n = 0;
 
     for (i = 1; /* void */ ; i++) {
         lua_rawgeti(L, list, i);
 
         if (lua_isnil(L, -1)) {
-            lua_pop(L, 1);
+            lua_pop(L, 2);
             return n;
         }
 
@@ -723,7 +1281,10 @@ faas_headers_entries(lua_State *L, int list,
                             "{key, value} table", lname->data, i);
         }
 
-        if (faas_rawfield(L, -1, "value") != LUA_TSTRING) {
+        lua_rawgeti(L, keys, FAAS_K_VALUE);
+        lua_rawget(L, -2);
+
+        if (lua_type(L, -1) != LUA_TSTRING) {
             faas_bad_return(L, "headers[\"%s\"][%d].value must be a "
                             "string", lname->data, i);
         }
@@ -737,7 +1298,10 @@ faas_headers_entries(lua_State *L, int list,
                             lname->data);
         }
 
-        switch (faas_rawfield(L, -1, "key")) {
+        lua_rawgeti(L, keys, FAAS_K_KEY);
+        lua_rawget(L, -2);
+
+        switch (lua_type(L, -1)) {
 
         case LUA_TNIL:
             key = *lname;
@@ -775,11 +1339,9 @@ faas_headers_entries(lua_State *L, int list,
 
         lua_pop(L, 2);
 
-        if (out) {
-            out[n].lname = *lname;
-            out[n].key = key;
-            out[n].value = value;
-        }
+        out[n].lname = *lname;
+        out[n].key = key;
+        out[n].value = value;
 
         n++;
     }
@@ -791,17 +1353,18 @@ faas_headers_entries(lua_State *L, int list,
 void
 faas_headers_check_name(lua_State *L, faas_str_t *lname)
 {
-    size_t  i;
+    switch (faas_header_name_valid(lname->data, lname->len)) {
 
-    if (!faas_header_name_valid(lname->data, lname->len)) {
+    case 0:
         faas_bad_return(L, "invalid header name \"%s\"", lname->data);
-    }
+        return;
 
-    for (i = 0; i < lname->len; i++) {
-        if (lname->data[i] >= 'A' && lname->data[i] <= 'Z') {
-            faas_bad_return(L, "header table keys must be lowercase: "
-                            "\"%s\"", lname->data);
-        }
+    case 1:
+        return;
+
+    default:
+        faas_bad_return(L, "header table keys must be lowercase: \"%s\"",
+                        lname->data);
     }
 }
 
@@ -821,84 +1384,190 @@ faas_headers_forbidden(lua_State *L, faas_state_t *st, faas_msg_e msg,
 }
 
 
+
 /*
  * Collects into wb the header names of the table at t whose values differ
  * from the host's headers of msg as they are now, and the host's names t
  * no longer has.  Comparing with the host (not with a copy kept at load
  * time) costs nothing while loading, and in a sequence the host already
- * holds what the previous function wrote.
+ * holds what the previous function wrote.  The live lazy table of msg is
+ * compared on the names the handler touched only: no other name can have
+ * changed.
  */
 
 static void
 faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_writeback_t *wb)
 {
-    int                   keys;
+    int                   keys, list, value;
     size_t                nnames, nentries, n, j, k;
+    unsigned              i;
     faas_str_t            lname;
     faas_call_t          *call;
+    faas_header_t         hbuf[FAAS_HOST_HEADERS];
     faas_host_headers_t   hh;
+    faas_headers_lazy_t  *lz;
 
     call = st->run.call;
+
+    lz = faas_headers_lazy(L, st, t);
+
+    if (lz && lz != &st->run.headers[msg] && !lz->full) {
+        faas_headers_load(L, st, lz, t);
+    }
 
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
 
-    /* the host's headers: counted, then copied (their strings are stable) */
+    /* the host's headers, copied (their strings are stable) */
 
-    hh.h = NULL;
+    hh.h = hbuf;
     hh.n = 0;
-    hh.cap = 0;
+    hh.cap = FAAS_HOST_HEADERS;
 
     if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
         != FAAS_OK)
     {
-        luaL_error(L, "cannot read the %s headers",
-                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+        goto failed;
     }
 
-    hh.cap = hh.n;
-    hh.h = lua_newuserdata(L, hh.cap * sizeof(faas_header_t) + 1);
-    hh.n = 0;
+    if (hh.n > hh.cap) {
+        hh.cap = hh.n;
+        hh.h = lua_newuserdata(L, hh.cap * sizeof(faas_header_t));
+        hh.n = 0;
 
-    if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
-        != FAAS_OK || hh.n != hh.cap)
-    {
-        luaL_error(L, "cannot read the %s headers",
-                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+        if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
+            != FAAS_OK || hh.n != hh.cap)
+        {
+            goto failed;
+        }
     }
 
-    nnames = hh.n;
+    /*
+     * The names to compare, each followed by its value, go into a list
+     * (not onto the stack, which a request of 10,000 headers would
+     * overflow): the touched names of the lazy table, or every name of a
+     * plain one and the host's names it does not have.  The list keeps
+     * the strings alive until the changes are applied.
+     */
+
+    lua_createtable(L, 0, 0);
+    list = lua_gettop(L);
+    n = 0;
     nentries = 0;
 
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        nnames++;
+    if (lz == &st->run.headers[msg] && !lz->full) {
+        for (i = 0; i < lz->ntouched; i++) {
+            lua_pushlstring(L, lz->names + lz->touched[i].off,
+                            lz->touched[i].len);
+            lua_pushvalue(L, -1);
+            lua_rawget(L, t);
+            lua_rawseti(L, list, n + 2);
+            lua_rawseti(L, list, n + 1);
+            n += 2;
+        }
+
+    } else {
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            if (lua_type(L, -2) != LUA_TSTRING) {
+                faas_bad_return(L, "header table keys must be strings");
+            }
+
+            lua_rawseti(L, list, n + 2);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, list, n + 1);
+            n += 2;
+        }
+
+        for (j = 0; j < hh.n; j++) {
+            for (k = 0; k < j; k++) {
+                if (faas_str_same(&hh.h[k].lname, hh.h[j].lname.data,
+                                  hh.h[j].lname.len))
+                {
+                    break;
+                }
+            }
+
+            if (k < j) {
+                continue;
+            }
+
+            lua_pushlstring(L, hh.h[j].lname.data, hh.h[j].lname.len);
+            lua_pushvalue(L, -1);
+            lua_rawget(L, t);
+
+            if (!lua_isnil(L, -1)) {
+                lua_pop(L, 2);
+                continue;
+            }
+
+            lua_pop(L, 1);
+            lua_rawseti(L, list, n + 1);
+            n += 2;
+        }
+    }
+
+    nnames = n / 2;
+
+    for (j = 0; j < nnames; j++) {
+        lua_rawgeti(L, list, 2 * j + 2);
+
         if (lua_type(L, -1) == LUA_TTABLE) {
             nentries += lua_objlen(L, -1);
         }
+
         lua_pop(L, 1);
     }
 
-    wb->ops = lua_newuserdata(L, nnames * sizeof(faas_header_op_t)
-                                 + nentries * sizeof(faas_header_t) + 1);
-    wb->hdrs = (faas_header_t *) (wb->ops + nnames);
+    wb->ops = nnames <= FAAS_WRITEBACK_OPS
+              ? wb->opbuf
+              : lua_newuserdata(L, nnames * sizeof(faas_header_op_t));
+    wb->hdrs = nentries <= FAAS_WRITEBACK_HEADERS
+               ? wb->hdrbuf
+               : lua_newuserdata(L, nentries * sizeof(faas_header_t));
     wb->nops = 0;
     wb->nhdrs = 0;
 
-    /* both userdata stay on the stack until the result is applied */
+    /* the list and the buffers stay on the stack until they are applied */
 
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-            faas_bad_return(L, "header table keys must be strings");
+    for (j = 0; j < nnames; j++) {
+        lua_rawgeti(L, list, 2 * j + 1);
+        lname.data = lua_tolstring(L, -1, &lname.len);
+        lua_pop(L, 1);
+
+        lua_rawgeti(L, list, 2 * j + 2);
+        value = lua_gettop(L);
+
+        if (lua_isnil(L, value)) {
+
+            /* removed: a name the host has becomes a removal */
+
+            lua_pop(L, 1);
+
+            for (k = 0; k < hh.n; k++) {
+                if (faas_str_same(&hh.h[k].lname, lname.data, lname.len)) {
+                    break;
+                }
+            }
+
+            if (k == hh.n) {
+                continue;
+            }
+
+            faas_headers_forbidden(L, st, msg, &lname);
+
+            wb->ops[wb->nops].lname = lname;
+            wb->ops[wb->nops].first = 0;
+            wb->ops[wb->nops].n = 0;
+            wb->nops++;
+            continue;
         }
 
-        lname.data = lua_tolstring(L, -2, &lname.len);
         faas_headers_check_name(L, &lname);
 
-        if (lua_type(L, -1) == LUA_TTABLE
-            && faas_headers_same(L, keys, lua_gettop(L), &hh, &lname))
+        if (lua_type(L, value) == LUA_TTABLE
+            && faas_headers_same(L, keys, value, &hh, &lname))
         {
             lua_pop(L, 1);
             continue;
@@ -906,54 +1575,23 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
 
         faas_headers_forbidden(L, st, msg, &lname);
 
-        n = faas_headers_entries(L, lua_gettop(L), &lname, NULL);
-        if (wb->nhdrs + n > nentries) {
-            faas_bad_return(L, "headers[\"%s\"] changed while being read",
-                            lname.data);
-        }
+        k = faas_headers_entries(L, value, &lname, wb->hdrs + wb->nhdrs);
 
-        faas_headers_entries(L, lua_gettop(L), &lname,
-                             wb->hdrs + wb->nhdrs);
+        lua_pop(L, 1);
 
         wb->ops[wb->nops].lname = lname;
         wb->ops[wb->nops].first = wb->nhdrs;
-        wb->ops[wb->nops].n = n;
+        wb->ops[wb->nops].n = k;
         wb->nops++;
-        wb->nhdrs += n;
-
-        lua_pop(L, 1);
+        wb->nhdrs += k;
     }
 
-    /* the host's names the table no longer has: removed */
+    return;
 
-    for (j = 0; j < hh.n; j++) {
-        for (k = 0; k < j; k++) {
-            if (faas_str_same(&hh.h[k].lname, hh.h[j].lname.data,
-                              hh.h[j].lname.len))
-            {
-                break;
-            }
-        }
+failed:
 
-        if (k < j) {
-            continue;
-        }
-
-        lua_pushlstring(L, hh.h[j].lname.data, hh.h[j].lname.len);
-        lua_rawget(L, t);
-
-        if (lua_isnil(L, -1)) {
-            lname = hh.h[j].lname;
-            faas_headers_forbidden(L, st, msg, &lname);
-
-            wb->ops[wb->nops].lname = lname;
-            wb->ops[wb->nops].first = 0;
-            wb->ops[wb->nops].n = 0;
-            wb->nops++;
-        }
-
-        lua_pop(L, 1);
-    }
+    luaL_error(L, "cannot read the %s headers",
+               msg == FAAS_MSG_REQUEST ? "request" : "response");
 }
 
 
@@ -972,6 +1610,13 @@ faas_bad_return(lua_State *L, const char *fmt, ...)
 }
 
 
+static int
+faas_str_eq(faas_str_t *a, const char *s, size_t len)
+{
+    return a->len == len && memcmp(a->data, s, len) == 0;
+}
+
+
 /*
  * What a handler returned, at idx of L: FAAS_OK after the changes were
  * written back, FAAS_DONE after a generated response was handed to the
@@ -981,9 +1626,12 @@ faas_bad_return(lua_State *L, const char *fmt, ...)
 int
 faas_event_result(faas_state_t *st, int idx)
 {
+    int         v, response;
     lua_State  *L;
 
     L = st->L;
+    response = st->run.call->event == FAAS_ORIGIN_RESPONSE
+               || st->run.call->event == FAAS_VIEWER_RESPONSE;
 
     switch (lua_type(L, idx)) {
 
@@ -1001,42 +1649,101 @@ faas_event_result(faas_state_t *st, int idx)
 
     default:
         faas_bad_return(L, "the handler must return %s or nil, not %s",
-                        st->run.msgs[FAAS_MSG_RESPONSE]
-                        ? "the response" : "the request, a response",
+                        response ? "the response" : "the request, a response",
                         luaL_typename(L, idx));
     }
 
-    if (st->run.msgs[FAAS_MSG_RESPONSE]) {
+    v = faas_result_fields(L, idx);
+
+    if (response) {
         if (lua_topointer(L, idx) == st->run.msgs[FAAS_MSG_REQUEST]) {
             faas_bad_return(L, "%s must return the response, not the "
                             "request", faas_event_name(st->run.call->event));
         }
 
-        faas_response_result(L, st, idx);
+        faas_response_result(L, st, idx, v);
         return FAAS_OK;
     }
 
-    if (faas_rawfield(L, idx, "status") != LUA_TNIL) {
-        lua_pop(L, 1);
-        return faas_generated_response(L, st, idx);
+    if (!lua_isnil(L, v + FAAS_K_STATUS - FAAS_K_HEADERS)) {
+        return faas_generated_response(L, st, v);
     }
-
-    lua_pop(L, 1);
 
     if (st->run.call->event == FAAS_CONTENT) {
         faas_bad_return(L, "a content function must return a response");
     }
 
-    faas_request_result(L, st, idx);
+    faas_request_result(L, st, idx, v);
 
     return FAAS_OK;
+}
+
+
+/*
+ * Pushes the raw values of the table at t under the keys FAAS_K_HEADERS
+ * to FAAS_K_ORIGIN, nil where it has none, and returns the index of the
+ * first: one traversal of a table that holds a few keys costs less than
+ * a lookup of each.
+ */
+
+static int
+faas_result_fields(lua_State *L, int t)
+{
+    int          v, k;
+    size_t       len;
+    const char  *s;
+
+    luaL_checkstack(L, FAAS_K_ORIGIN - FAAS_K_HEADERS + 3, "result");
+
+    v = lua_gettop(L) + 1;
+
+    for (k = FAAS_K_HEADERS; k <= FAAS_K_ORIGIN; k++) {
+        lua_pushnil(L);
+    }
+
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        k = FAAS_K_ORIGIN + 1;
+
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            s = lua_tolstring(L, -2, &len);
+
+            for (k = FAAS_K_HEADERS; k <= FAAS_K_ORIGIN; k++) {
+                if (faas_keys[k - 1].len == len
+                    && memcmp(faas_keys[k - 1].data, s, len) == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (k <= FAAS_K_ORIGIN) {
+            lua_replace(L, v + k - FAAS_K_HEADERS);
+
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+
+    return v;
+}
+
+
+/* pushes the value of key k from faas_result_fields() at v; its type */
+
+static int
+faas_result_field(lua_State *L, int v, int k)
+{
+    lua_pushvalue(L, v + k - FAAS_K_HEADERS);
+
+    return lua_type(L, -1);
 }
 
 
 /* the request a request event returned: fields and headers it changed */
 
 static void
-faas_request_result(lua_State *L, faas_state_t *st, int t)
+faas_request_result(lua_State *L, faas_state_t *st, int t, int fv)
 {
     faas_str_t         v, orig;
     faas_call_t       *call;
@@ -1044,14 +1751,14 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
     faas_writeback_t   wb;
 
     call = st->run.call;
-    memset(&wb, 0, sizeof(faas_writeback_t));
+    faas_writeback_init(&wb);
 
     for (f = faas_fields; f->name; f++) {
         if (f->msg != FAAS_MSG_REQUEST) {
             continue;
         }
 
-        switch (faas_rawfield(L, t, f->name)) {
+        switch (faas_result_field(L, fv, f->key)) {
 
         case LUA_TNIL:
             lua_pop(L, 1);
@@ -1069,7 +1776,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
         lua_pop(L, 1);
 
         if (call->host->get(call->req, f->field, &orig) == FAAS_OK
-            && faas_str_same(&orig, v.data, v.len))
+            && faas_str_eq(&orig, v.data, v.len))
         {
             continue;
         }
@@ -1105,7 +1812,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
         wb.set |= 1u << f->field;
     }
 
-    if (faas_rawfield(L, t, "headers") == LUA_TTABLE) {
+    if (faas_result_field(L, fv, FAAS_K_HEADERS) == LUA_TTABLE) {
         faas_headers_diff(L, st, FAAS_MSG_REQUEST, lua_gettop(L), &wb);
 
     } else if (!lua_isnil(L, -1)) {
@@ -1113,8 +1820,13 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
                         luaL_typename(L, -1));
     }
 
-    faas_event_request_body(L, st, t, &wb.body, &wb.body_set);
-    wb.origin = faas_event_request_origin(L, st, t);
+    if (!lua_isnil(L, fv + FAAS_K_BODY - FAAS_K_HEADERS)) {
+        faas_event_request_body(L, st, t, &wb.body, &wb.body_set);
+    }
+
+    if (!lua_isnil(L, fv + FAAS_K_ORIGIN - FAAS_K_HEADERS)) {
+        wb.origin = faas_event_request_origin(L, st, t);
+    }
 
     faas_writeback_apply(st, FAAS_MSG_REQUEST, &wb);
 }
@@ -1123,7 +1835,7 @@ faas_request_result(lua_State *L, faas_state_t *st, int t)
 /* the response a response event returned */
 
 static void
-faas_response_result(lua_State *L, faas_state_t *st, int t)
+faas_response_result(lua_State *L, faas_state_t *st, int t, int fv)
 {
     int                type;
     faas_str_t         v, orig;
@@ -1132,14 +1844,14 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
     faas_writeback_t   wb;
 
     call = st->run.call;
-    memset(&wb, 0, sizeof(faas_writeback_t));
+    faas_writeback_init(&wb);
 
     for (f = faas_fields; f->name; f++) {
         if (f->msg != FAAS_MSG_RESPONSE) {
             continue;
         }
 
-        type = faas_rawfield(L, t, f->name);
+        type = faas_result_field(L, fv, f->key);
 
         if (type == LUA_TNIL) {
             lua_pop(L, 1);
@@ -1157,7 +1869,7 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
         lua_pop(L, 1);
 
         if (call->host->get(call->req, f->field, &orig) == FAAS_OK
-            && faas_str_same(&orig, v.data, v.len))
+            && faas_str_eq(&orig, v.data, v.len))
         {
             continue;
         }
@@ -1189,9 +1901,11 @@ faas_response_result(lua_State *L, faas_state_t *st, int t)
         wb.set |= 1u << f->field;
     }
 
-    faas_event_response_body(L, st, t, &wb.body, &wb.body_set);
+    if (!lua_isnil(L, fv + FAAS_K_BODY - FAAS_K_HEADERS)) {
+        faas_event_response_body(L, st, t, &wb.body, &wb.body_set);
+    }
 
-    if (faas_rawfield(L, t, "headers") == LUA_TTABLE) {
+    if (faas_result_field(L, fv, FAAS_K_HEADERS) == LUA_TTABLE) {
         faas_headers_diff(L, st, FAAS_MSG_RESPONSE, lua_gettop(L), &wb);
 
     } else if (!lua_isnil(L, -1)) {
@@ -1241,27 +1955,40 @@ faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
 /* {status, statusDescription, headers, body, bodyEncoding} */
 
 static int
-faas_generated_response(lua_State *L, faas_state_t *st, int t)
+faas_generated_response(lua_State *L, faas_state_t *st, int v)
 {
     int               type, h;
     char             *end;
-    size_t            n;
+    size_t            n, k;
     long              status;
+    lua_Number        num;
     faas_str_t        lname, enc;
     const char       *s;
-    faas_header_t    *hdrs;
+    faas_header_t    *hdrs, *p, hbuf[FAAS_WRITEBACK_HEADERS];
     faas_response_t   resp;
 
     memset(&resp, 0, sizeof(faas_response_t));
 
-    type = faas_rawfield(L, t, "status");
-    s = lua_tostring(L, -1);
-    status = s ? strtol(s, &end, 10) : 0;
+    /* a number is taken as it is: its string form would be a new string */
 
-    if ((type != LUA_TNUMBER && type != LUA_TSTRING)
-        || s == NULL || *s < '0' || *s > '9' || *end != '\0'
-        || status < 100 || status > 599)
-    {
+    type = faas_result_field(L, v, FAAS_K_STATUS);
+
+    if (type == LUA_TNUMBER) {
+        num = lua_tonumber(L, -1);
+        status = (num >= 100 && num <= 599 && num == (lua_Number) (long) num)
+                 ? (long) num : 0;
+
+    } else {
+        s = lua_tostring(L, -1);
+        status = s ? strtol(s, &end, 10) : 0;
+
+        if (s == NULL || *s < '0' || *s > '9' || *end != '\0') {
+            status = 0;
+        }
+    }
+
+    if (status < 100 || status > 599) {
+        s = lua_tostring(L, -1);
         faas_bad_return(L, "response.status must be a number from 100 "
                         "to 599, not \"%s\"", s ? s : luaL_typename(L, -1));
     }
@@ -1269,7 +1996,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     resp.status = (unsigned) status;
     lua_pop(L, 1);
 
-    type = faas_rawfield(L, t, "statusDescription");
+    type = faas_result_field(L, v, FAAS_K_STATUS_DESCRIPTION);
 
     if (type == LUA_TSTRING) {
         resp.description.data = lua_tolstring(L, -1,
@@ -1286,7 +2013,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
         faas_bad_return(L, "response.statusDescription must be a string");
     }
 
-    type = faas_rawfield(L, t, "body");
+    type = faas_result_field(L, v, FAAS_K_BODY);
 
     if (type == LUA_TSTRING) {
         resp.body.data = lua_tolstring(L, -1, &resp.body.len);
@@ -1296,10 +2023,10 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         luaL_typename(L, -1));
     }
 
-    type = faas_rawfield(L, t, "bodyEncoding");
+    type = faas_result_field(L, v, FAAS_K_BODY_ENCODING);
     enc.data = lua_tolstring(L, -1, &enc.len);
 
-    if (type == LUA_TSTRING && faas_str_same(&enc, "base64", 6)) {
+    if (type == LUA_TSTRING && faas_str_eq(&enc, "base64", 6)) {
         if (faas_base64_decode_push(L, resp.body.data, resp.body.len) != 0)
         {
             faas_bad_return(L, "response.body is not valid base64");
@@ -1308,7 +2035,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
         resp.body.data = lua_tolstring(L, -1, &resp.body.len);
 
     } else if (type != LUA_TNIL
-               && !(type == LUA_TSTRING && faas_str_same(&enc, "text", 4)))
+               && !(type == LUA_TSTRING && faas_str_eq(&enc, "text", 4)))
     {
         faas_bad_return(L, "response.bodyEncoding must be \"text\" or "
                         "\"base64\"");
@@ -1322,21 +2049,19 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
                         (int) n);
     }
 
-    type = faas_rawfield(L, t, "headers");
+    type = faas_result_field(L, v, FAAS_K_HEADERS);
     h = lua_gettop(L);
 
     if (type == LUA_TTABLE) {
-        n = 0;
+        faas_event_materialize(L, h);
 
-        lua_pushnil(L);
-        while (lua_next(L, h)) {
-            if (lua_type(L, -1) == LUA_TTABLE) {
-                n += lua_objlen(L, -1);
-            }
-            lua_pop(L, 1);
-        }
+        /*
+         * One traversal: the entries go to hbuf while they fit, then to a
+         * userdata twice as large as needed, kept below the traversal
+         */
 
-        hdrs = lua_newuserdata(L, n * sizeof(faas_header_t) + 1);
+        hdrs = hbuf;
+        n = FAAS_WRITEBACK_HEADERS;
 
         lua_pushnil(L);
         while (lua_next(L, h)) {
@@ -1348,10 +2073,14 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
             faas_headers_check_name(L, &lname);
             faas_headers_forbidden(L, st, FAAS_MSG_RESPONSE, &lname);
 
-            if (resp.nheaders + faas_headers_entries(L, lua_gettop(L),
-                                                     &lname, NULL) > n)
-            {
-                faas_bad_return(L, "headers changed while being read");
+            k = lua_type(L, -1) == LUA_TTABLE ? lua_objlen(L, -1) : 0;
+
+            if (resp.nheaders + k > n) {
+                n = 2 * (resp.nheaders + k);
+                p = lua_newuserdata(L, n * sizeof(faas_header_t));
+                lua_insert(L, h + 1);
+                memcpy(p, hdrs, resp.nheaders * sizeof(faas_header_t));
+                hdrs = p;
             }
 
             resp.nheaders += faas_headers_entries(L, lua_gettop(L),
@@ -1372,4 +2101,13 @@ faas_generated_response(lua_State *L, faas_state_t *st, int t)
     st->run.call->host->respond(st->run.call->req, &resp);
 
     return FAAS_DONE;
+}
+
+
+/* a handler that waits keeps the event's tables (faas_call.c) */
+
+void
+faas_event_detach(faas_state_t *st)
+{
+    st->event_taken = 1;
 }

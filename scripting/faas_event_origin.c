@@ -114,7 +114,7 @@ faas_event_request_body(lua_State *L, faas_state_t *st, int t,
 
     call = st->run.call;
 
-    type = faas_rawfield(L, t, "body");
+    type = faas_rawkey(L, t, FAAS_K_BODY);
 
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
@@ -215,7 +215,7 @@ faas_event_response_body(lua_State *L, faas_state_t *st, int t,
 
     call = st->run.call;
 
-    type = faas_rawfield(L, t, "body");
+    type = faas_rawkey(L, t, FAAS_K_BODY);
 
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
@@ -229,7 +229,7 @@ faas_event_response_body(lua_State *L, faas_state_t *st, int t,
 
     body->data = lua_tolstring(L, -1, &body->len);
 
-    type = faas_rawfield(L, t, "bodyEncoding");
+    type = faas_rawkey(L, t, FAAS_K_BODY_ENCODING);
     enc.data = lua_tolstring(L, -1, &enc.len);
 
     if (type == LUA_TSTRING && enc.len == 6
@@ -414,7 +414,7 @@ faas_event_request_origin(lua_State *L, faas_state_t *st, int t)
 
     call = st->run.call;
 
-    type = faas_rawfield(L, t, "origin");
+    type = faas_rawkey(L, t, FAAS_K_ORIGIN);
 
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
@@ -504,7 +504,7 @@ faas_origin_parse(lua_State *L, faas_state_t *st, int c,
     faas_origin_t *orig, faas_origin_t *o)
 {
     int               h, i;
-    size_t            n, len;
+    size_t            n;
     faas_str_t        lname, s;
     const char       *why;
     faas_ssl_name_t  *sn;
@@ -589,6 +589,9 @@ faas_origin_parse(lua_State *L, faas_state_t *st, int c,
     h = lua_gettop(L);
     n = 0;
 
+    /* the request's own headers table may stand in for it */
+    faas_event_materialize(L, h);
+
     lua_pushnil(L);
     while (lua_next(L, h)) {
         if (lua_type(L, -2) != LUA_TSTRING) {
@@ -605,7 +608,10 @@ faas_origin_parse(lua_State *L, faas_state_t *st, int c,
                             lname.data, why);
         }
 
-        n += faas_headers_entries(L, lua_gettop(L), &lname, NULL);
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            n += lua_objlen(L, -1);
+        }
+
         lua_pop(L, 1);
     }
 
@@ -615,18 +621,7 @@ faas_origin_parse(lua_State *L, faas_state_t *st, int c,
 
     lua_pushnil(L);
     while (lua_next(L, h)) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-            lua_pop(L, 1);
-            continue;
-        }
-
         lname.data = lua_tolstring(L, -2, &lname.len);
-
-        len = faas_headers_entries(L, lua_gettop(L), &lname, NULL);
-        if (o->nheaders + len > n) {
-            faas_bad_return(L, "customHeaders changed while being read");
-        }
-
         o->nheaders += faas_headers_entries(L, lua_gettop(L), &lname,
                                             o->headers + o->nheaders);
         lua_pop(L, 1);

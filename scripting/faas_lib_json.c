@@ -37,6 +37,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 
+#include "faas_state.h"
 #include "faas_lib.h"
 
 
@@ -641,6 +642,9 @@ faas_json_enc_table(faas_json_enc_t *e, int idx, int depth)
         snprintf(e->err, e->errlen, "cannot encode: Lua stack overflow");
         return -1;
     }
+
+    /* the event's lazy tables are encoded whole */
+    faas_event_materialize(L, idx);
 
     forced = 0;
 

@@ -13,21 +13,30 @@
 
 
 static int faas_sandbox_rawset(lua_State *L);
+static int faas_sandbox_pairs(lua_State *L);
+static int faas_sandbox_next(lua_State *L);
 static void faas_sandbox_copy(lua_State *L, int from, const char **names);
 
 
 /* see faas_sandbox_open() */
 static const char  faas_sandbox_wrappers[] =
-    "local pcall, xpcall, tostring = ...\n"
+    "local pcall, xpcall, tostring, pairs = ...\n"
     "return function(...) return pcall(...) end,\n"
     "  function(...) return xpcall(...) end,\n"
-    "  function(...) return tostring(...) end\n";
+    "  function(...) return tostring(...) end,\n"
+    "  function(t, f)\n"
+    "    for k, v in pairs(t) do\n"
+    "      local r = f(k, v)\n"
+    "      if r ~= nil then return r end\n"
+    "    end\n"
+    "  end\n";
 
 
+/* pairs and next are our own: see faas_sandbox_pairs() */
 static const char  *faas_base_names[] = {
-    "assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall",
-    "select", "tonumber", "tostring", "type", "unpack", "getmetatable",
-    "setmetatable", "rawequal", "rawget", "_VERSION", NULL
+    "assert", "error", "ipairs", "pcall", "xpcall", "select", "tonumber",
+    "tostring", "type", "unpack", "getmetatable", "setmetatable",
+    "rawequal", "rawget", "_VERSION", NULL
 };
 
 /* find, match, gmatch and gsub are our own: faas_lib_string.c */
@@ -49,7 +58,7 @@ static const char  *faas_whole_libs[] = {
 int
 faas_sandbox_open(lua_State *L)
 {
-    int                  g, env;
+    int                  g, env, foreach;
     uint64_t             seed;
     const char         **lib;
     static luaL_Reg      libs[] = {
@@ -81,6 +90,12 @@ faas_sandbox_open(lua_State *L)
     lua_pushcfunction(L, faas_sandbox_rawset);
     lua_setfield(L, env, "rawset");
 
+    lua_getfield(L, g, "next");
+    lua_pushcclosure(L, faas_sandbox_pairs, 1);
+    lua_setfield(L, env, "pairs");
+    lua_pushcfunction(L, faas_sandbox_next);
+    lua_setfield(L, env, "next");
+
     /*
      * pcall, xpcall and tostring through Lua wrappers.  This LuaJIT's
      * pcall and xpcall push their frame without a stack check (fixed
@@ -92,7 +107,8 @@ faas_sandbox_open(lua_State *L)
      * tail call without any bytecode, so __tostring = tostring looped
      * forever unseen by the count hook; through the wrapper every round
      * runs bytecode.  The wrappers tail-call: errors, tracebacks and
-     * yields across pcall are unchanged.
+     * yields across pcall are unchanged.  table.foreach (below) loops
+     * with LuaJIT's own pairs: it gets one over ours.
      */
 
     if (luaL_loadbuffer(L, faas_sandbox_wrappers,
@@ -104,7 +120,10 @@ faas_sandbox_open(lua_State *L)
     lua_getfield(L, g, "pcall");
     lua_getfield(L, g, "xpcall");
     lua_getfield(L, g, "tostring");
-    lua_call(L, 3, 3);
+    lua_getfield(L, env, "pairs");
+    lua_call(L, 4, 4);
+    lua_insert(L, -4);
+    foreach = lua_gettop(L) - 3;
     lua_setfield(L, env, "tostring");
     lua_setfield(L, env, "xpcall");
     lua_setfield(L, env, "pcall");
@@ -128,7 +147,9 @@ faas_sandbox_open(lua_State *L)
 
     lua_getfield(L, env, LUA_TABLIBNAME);
     faas_lib_table_open(L);
-    lua_pop(L, 1);
+    lua_pushvalue(L, foreach);
+    lua_setfield(L, -2, "foreach");
+    lua_pop(L, 2);
 
     /*
      * LuaJIT seeds math.random with a constant: without this every state
@@ -199,6 +220,45 @@ faas_sandbox_copy(lua_State *L, int to, const char **names)
     }
 
     lua_pop(L, 1);
+}
+
+
+/*
+ * pairs and next load what the event's lazy tables have not loaded yet
+ * (faas_event_materialize), so a traversal sees every header.  pairs
+ * returns LuaJIT's own next: the VM's fast path for "for k, v in pairs(t)"
+ * recognises it.
+ */
+
+static int
+faas_sandbox_pairs(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    faas_event_materialize(L, 1);
+
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+
+    return 3;
+}
+
+
+static int
+faas_sandbox_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    faas_event_materialize(L, 1);
+
+    lua_settop(L, 2);
+
+    if (lua_next(L, 1)) {
+        return 2;
+    }
+
+    lua_pushnil(L);
+
+    return 1;
 }
 
 

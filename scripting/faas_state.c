@@ -186,6 +186,7 @@ faas_state_release(faas_state_t *st)
     }
 
     lua_close(st->L);
+    faas_alloc_release(st);
     free(st);
 }
 
@@ -367,6 +368,8 @@ faas_state_init(lua_State *L)
 
     lua_pushcfunction(L, faas_state_errfunc);
     st->refs[FAAS_REF_ERRFUNC] = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushcfunction(L, faas_call_run);
+    st->refs[FAAS_REF_RUN] = luaL_ref(L, LUA_REGISTRYINDEX);
 
     rc = luaL_loadbufferx(L, fn->source, fn->source_len, fn->path - 1,
                           "t");

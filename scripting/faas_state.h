@@ -24,6 +24,11 @@
 #define FAAS_HOOK_INTERVAL      250
 #endif
 
+/* the allocator keeps freed blocks of up to this size for reuse */
+#define FAAS_ALLOC_SMALL        256
+#define FAAS_ALLOC_ALIGN        16
+#define FAAS_ALLOC_CLASSES      (FAAS_ALLOC_SMALL / FAAS_ALLOC_ALIGN)
+
 /* the top-level code of a file gets this many times the handler timeout */
 #define FAAS_COLD_START_FACTOR  10
 
@@ -35,8 +40,30 @@
 
 #define FAAS_MAX_LOG            1800
 
+/*
+ * Header names of one message a handler may touch (read or write) before
+ * its headers table is loaded whole, and their bytes: the write-back
+ * compares only the touched names (faas_event.c)
+ */
+#define FAAS_HEADERS_TOUCHED    16
+#define FAAS_HEADERS_NAMES      512
+
 
 typedef struct faas_state_s  faas_state_t;
+
+
+/* the headers table of the live request or response (faas_event.c) */
+typedef struct {
+    const void                *table;      /* NULL: not read */
+    unsigned                   full:1;     /* every header loaded */
+    unsigned                   ntouched;
+    size_t                     used;       /* bytes of names */
+    struct {
+        size_t                 off;        /* in names */
+        size_t                 len;
+    }                          touched[FAAS_HEADERS_TOUCHED];
+    char                       names[FAAS_HEADERS_NAMES];
+} faas_headers_lazy_t;
 
 
 /* what belongs to one invocation, as opposed to its warm state */
@@ -44,6 +71,7 @@ typedef struct {
     faas_call_t               *call;
     double                     invocation;  /* its number; 0: top level */
     const void                *msgs[2];     /* the live request, response */
+    faas_headers_lazy_t        headers[2];  /* and their headers */
     uint64_t                   timeout;
     uint64_t                   budget;
     uint64_t                   deadline;    /* monotonic microseconds */
@@ -97,7 +125,9 @@ enum {
     FAAS_REF_CONFIG,
     FAAS_REF_CONTEXT,
     FAAS_REF_MSG_MT,            /* metatable of lazy request/response */
+    FAAS_REF_HEADERS_MT,        /* metatable of lazy headers tables */
     FAAS_REF_KEYS,              /* interned keys, see faas_event.c */
+    FAAS_REF_RUN,               /* faas_call_run, called without a closure */
     FAAS_REF_MAX
 };
 
@@ -108,10 +138,13 @@ struct faas_state_s {
     size_t                     peak;
     size_t                     allocated;   /* since the last clock check */
     size_t                     limit;
+    void                      *free[FAAS_ALLOC_CLASSES]; /* free lists */
+    size_t                     cached;      /* bytes on them */
     unsigned                   oom:1;
     unsigned                   hooked:1;
     unsigned                   sticky:1;    /* the hook runs every step */
-    unsigned                   cf_response:1; /* the reused cf has one */
+    unsigned                   event_used:1;  /* linked since the push */
+    unsigned                   event_taken:1; /* a parked call has it */
 
     lua_State                 *L;
     faas_function_t           *fn;
@@ -139,6 +172,7 @@ struct faas_state_s {
 
 /* faas_limits.c */
 void *faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+void faas_alloc_release(faas_state_t *st);
 uint64_t faas_now_us(void);
 uint64_t faas_now_ms(void);
 void faas_limits_arm(faas_state_t *st, uint64_t factor);
@@ -168,6 +202,9 @@ void faas_api_readonly_table(lua_State *L);
 void faas_log(faas_call_t *call, faas_log_e level, const char *fmt, ...);
 void faas_log_failure(faas_call_t *call, const char *msg);
 
+/* faas_call.c */
+int faas_call_run(lua_State *L);
+
 /* faas_state.c */
 faas_state_t *faas_state_get(faas_function_t *fn, faas_call_t *call);
 void faas_state_close(faas_state_t *st);
@@ -179,12 +216,34 @@ int faas_violation(lua_State *L, const char *fmt, ...);
 faas_fail_e faas_state_fail_class(faas_state_t *st, int status);
 void faas_error_push(lua_State *L, lua_State *co, int idx);
 
-/* faas_event.c */
+/* faas_event.c: the keys it interns per state, for faas_rawkey() */
+enum {
+    FAAS_K_REQUEST = 1,
+    FAAS_K_RESPONSE,
+    FAAS_K_CONFIG,
+    FAAS_K_CF,
+    FAAS_K_RECORDS,
+    FAAS_K_KEY,
+    FAAS_K_VALUE,
+    FAAS_K_HEADERS,
+    FAAS_K_URI,
+    FAAS_K_QUERYSTRING,
+    FAAS_K_METHOD,
+    FAAS_K_CLIENT_IP,
+    FAAS_K_STATUS,
+    FAAS_K_STATUS_DESCRIPTION,
+    FAAS_K_BODY,
+    FAAS_K_BODY_ENCODING,
+    FAAS_K_ORIGIN
+};
+
 void faas_event_open(lua_State *L, faas_state_t *st);
 void faas_event_push(faas_state_t *st);
 void faas_event_detach(faas_state_t *st);
+void faas_event_materialize(lua_State *L, int idx);
 int faas_event_result(faas_state_t *st, int idx);
 int faas_rawfield(lua_State *L, int idx, const char *k);
+int faas_rawkey(lua_State *L, int idx, int k);
 void faas_headers_check_name(lua_State *L, faas_str_t *lname);
 size_t faas_headers_entries(lua_State *L, int list, faas_str_t *lname,
     faas_header_t *out);

@@ -388,3 +388,29 @@ not found
 qr/viewer-request ran for [^,\s]+/
 --- grep_error_log_out
 viewer-request ran for /files/nothing-here
+
+
+
+=== TEST 14: headers the request did not have: nginx's own fields see them
+--- http_config
+faas_function add html/add.lua;
+--- config
+location /t {
+    faas_viewer_request add;
+    return 200 "referer=$http_referer ab=$cookie_ab new=$http_x_new\n";
+}
+--- user_files
+>>> add.lua
+return function(event)
+  local h = event.Records[1].cf.request.headers
+  h.referer = {{ key = "Referer", value = "https://example.com/" }}
+  h.cookie = {{ key = "Cookie", value = "ab=b" }}
+  h["x-new"] = {{ key = "X-New", value = "1" }}
+  return event.Records[1].cf.request
+end
+--- request
+GET /t
+--- response_body
+referer=https://example.com/ ab=b new=1
+--- no_error_log
+[error]

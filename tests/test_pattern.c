@@ -775,6 +775,7 @@ main(int argc, char **argv)
 
     lua_close(ref);
     lua_close(our);
+    faas_alloc_release(&our_st);
 
     return FAAS_TEST_DONE();
 }

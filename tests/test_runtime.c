@@ -300,6 +300,22 @@ test_events(void)
     FAAS_CHECK(strstr(r.log, "cannot change response.status") != NULL);
     faas_function_destroy(fn);
 
+    /* a generated response with more header lines than fit on the C stack */
+
+    fn = fn_ok("many",
+        "return function(event)\n"
+        "  local h = { ['x-multi'] = {} }\n"
+        "  for i = 1, 20 do h['x-h' .. i] = {{ value = tostring(i) }} end\n"
+        "  for i = 1, 10 do h['x-multi'][i] = { value = 'm' .. i } end\n"
+        "  return { status = 200, headers = h }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK(r.nhdrs[FAAS_MSG_RESPONSE] == 30);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-h20"), "20");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-multi"), "m1");
+    faas_function_destroy(fn);
+
     /* a generated redirect */
 
     fn = fn_ok("redirect",
@@ -315,6 +331,237 @@ test_events(void)
     FAAS_CHECK(r.status == 302);
     FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "location"),
                    "https://localhost/x");
+    faas_function_destroy(fn);
+}
+
+/*
+ * The lazy event: headers load a name at a time, yet pairs, next,
+ * table.foreach and faas.json.encode see every header, a removed header
+ * stays removed, and only what changed is written back.
+ */
+
+static void
+test_lazy(void)
+{
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    fn = fn_ok("lazy_pairs",
+        "return function(event)\n"
+        "  local h = event.Records[1].cf.request.headers\n"
+        "  local first = h['x-country'][1].value\n"
+        "  local names, n = {}, 0\n"
+        "  for k, v in pairs(h) do\n"
+        "    n = n + 1\n"
+        "    names[#names + 1] = k .. '=' .. #v\n"
+        "  end\n"
+        "  table.sort(names)\n"
+        "  return { status = 200, body = first .. ' ' .. n .. ' '\n"
+        "    .. table.concat(names, ',') .. ' ' .. h.cookie[2].value }\n"
+        "end\n");
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "cookie", "Cookie", "a=1", 3);
+    th_add(&r, FAAS_MSG_REQUEST, "cookie", "cookie", "b=2", 3);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "DE 3 cookie=2,host=1,x-country=1 b=2");
+    faas_function_destroy(fn);
+
+    /* next, table.foreach and json.encode load the rest too */
+
+    fn = fn_ok("lazy_next",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  local a = req.headers\n"
+        "  local n = 0\n"
+        "  table.foreach(a, function() n = n + 1 end)\n"
+        "  local b = event.Records[1].cf.request.headers\n"
+        "  local j = faas.json.encode(req)\n"
+        "  return { status = 200, body = tostring(next(a) ~= nil) .. n\n"
+        "    .. ' ' .. tostring(j:find('\"X-Country\"', 1, true) ~= nil)\n"
+        "    .. tostring(j:find('\"uri\":\"/x\"', 1, true) ~= nil)\n"
+        "    .. tostring(a == b) }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "true2 truetruetrue");
+    faas_function_destroy(fn);
+
+    /*
+     * A header read then removed stays removed (reading it again does not
+     * load it again, pairs does not bring it back); names are lowercase;
+     * one changed in place is written back; untouched ones are not
+     * written at all (th_set_header would move them to the end).
+     */
+
+    fn = fn_ok("lazy_delete",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  local h = req.headers\n"
+        "  if h['X-Country'] ~= nil then error('uppercase name') end\n"
+        "  if h['x-country'][1].value ~= 'DE' then error('value') end\n"
+        "  h['x-country'] = nil\n"
+        "  if h['x-country'] ~= nil then error('loaded again') end\n"
+        "  for k in pairs(h) do\n"
+        "    if k == 'x-country' then error('back in pairs') end\n"
+        "  end\n"
+        "  h['x-multi'][2].value = 'two'\n"
+        "  return req\n"
+        "end\n");
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "x-multi", "X-Multi", "1", 1);
+    th_add(&r, FAAS_MSG_REQUEST, "x-multi", "X-Multi", "2", 1);
+    th_add(&r, FAAS_MSG_REQUEST, "accept", "Accept", "*/*", 3);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-country") == NULL);
+    FAAS_CHECK(r.nhdrs[FAAS_MSG_REQUEST] == 4);
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][0].lname, "host");
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][1].lname, "accept");
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][2].value, "1");
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][3].value, "two");
+    faas_function_destroy(fn);
+
+    /* reads without a change write nothing back */
+
+    fn = fn_ok("lazy_read",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  local c = req.headers['x-country'][1].value\n"
+        "  local m = req.headers['x-missing']\n"
+        "  return req\n"
+        "end\n");
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "accept", "Accept", "*/*", 3);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][1].lname, "x-country");
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][2].lname, "accept");
+    faas_function_destroy(fn);
+
+    /* more names than are tracked one by one: loaded whole, still right */
+
+    fn = fn_ok("lazy_many",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  local h = req.headers\n"
+        "  for i = 1, 40 do\n"
+        "    local v = h['x-absent-' .. i]\n"
+        "  end\n"
+        "  h['x-country'] = nil\n"
+        "  h['x-new'] = {{ value = 'n' }}\n"
+        "  return req\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-country") == NULL);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-new"), "n");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "host"), "localhost");
+    faas_function_destroy(fn);
+
+    /*
+     * The event's skeleton: built when read, restored whatever the last
+     * invocation did to it, seen whole by pairs; the per-invocation
+     * fields of context and config; a table kept from an earlier
+     * invocation loads nothing more.
+     */
+
+    fn = fn_ok("lazy_event",
+        "local kept\n"
+        "return function(event, context)\n"
+        "  local n = 0\n"
+        "  for k in pairs(event) do n = n + 1 end\n"
+        "  local cf = event.Records[1].cf\n"
+        "  local s = n .. ' ' .. cf.config.eventType .. ' '\n"
+        "    .. context.event_type .. ' ' .. tostring(context.cold_start)\n"
+        "    .. ' ' .. context.invocation .. ' '\n"
+        "    .. tostring(kept and kept.uri)\n"
+        "  kept = kept or cf.request.headers\n"
+        "  event.Records = nil\n"
+        "  cf.request = nil\n"
+        "  return { status = 200, body = s }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_DONE
+               || strcmp(r.body, "bad-return") == 0);
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "1 viewer-request viewer-request false 2 nil");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_ORIGIN_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "1 origin-request origin-request false 3 nil");
+    faas_function_destroy(fn);
+
+    /* in a response event the request is made on first read, or pairs */
+
+    fn = fn_ok("lazy_cf",
+        "return function(event)\n"
+        "  local cf = event.Records[1].cf\n"
+        "  local names = {}\n"
+        "  for k in pairs(cf) do names[#names + 1] = k end\n"
+        "  table.sort(names)\n"
+        "  local a = table.concat(names, ',')\n"
+        "  return { status = 200, body = a .. ' ' .. cf.request.uri\n"
+        "    .. ' ' .. tostring(rawequal(cf.request, cf.request)) }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "config,request /x true");
+    faas_function_destroy(fn);
+
+    fn = fn_ok("lazy_cf_response",
+        "return function(event)\n"
+        "  local cf = event.Records[1].cf\n"
+        "  local res = cf.response\n"
+        "  res.headers['x-uri'] = {{ value = cf.request.uri }}\n"
+        "  local n = 0\n"
+        "  for k in pairs(cf) do n = n + 1 end\n"
+        "  return res\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-uri"), "/x");
+    faas_function_destroy(fn);
+
+    /* a write to the event before any read: gone by the next call */
+
+    fn = fn_ok("lazy_write",
+        "local n = 0\n"
+        "return function(event)\n"
+        "  n = n + 1\n"
+        "  if n == 1 then event.Records = 'x' return end\n"
+        "  return { status = 200,\n"
+        "    body = event.Records[1].cf.request.uri }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "/x");
+    faas_function_destroy(fn);
+
+    /* a response event that never read its event still returns one */
+
+    fn = fn_ok("lazy_fresh",
+        "return function()\n"
+        "  return { status = '200',\n"
+        "    headers = { ['x-a'] = {{ value = '1' }} } }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-a"), "1");
+    FAAS_CHECK(r.responded == 0);
+    faas_function_destroy(fn);
+
+    fn = fn_ok("lazy_kept",
+        "local kept\n"
+        "return function(event)\n"
+        "  local h = event.Records[1].cf.request.headers\n"
+        "  local before = kept and tostring(kept['x-country'])\n"
+        "  kept = h\n"
+        "  return { status = 200, body = tostring(before) }\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "nil");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "nil");
     faas_function_destroy(fn);
 }
 
@@ -367,6 +614,7 @@ main(void)
     test_sandbox();
     test_limits();
     test_events();
+    test_lazy();
     test_libs();
 
     return FAAS_TEST_DONE();
