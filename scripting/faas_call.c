@@ -140,10 +140,23 @@ faas_prewarm(faas_call_t *call)
 }
 
 
+/*
+ * Not a memset: the run holds the header names' buffers, which only
+ * ntouched bounds; faas_limits_arm() sets the limits, faas_event_push()
+ * the lazy tables.
+ */
+
 static void
 faas_run_start(faas_state_t *st, faas_call_t *call)
 {
-    memset(&st->run, 0, sizeof(faas_run_t));
+    st->run.msgs[FAAS_MSG_REQUEST] = NULL;
+    st->run.msgs[FAAS_MSG_RESPONSE] = NULL;
+    st->run.headers[FAAS_MSG_REQUEST].table = NULL;
+    st->run.headers[FAAS_MSG_RESPONSE].table = NULL;
+    st->run.rc = FAAS_OK;
+    st->run.invoke = NULL;
+    st->run.batch = NULL;
+    st->run.state = NULL;
 
     st->run.call = call;
     st->run.invocation = ++st->invocations;
