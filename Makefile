@@ -34,7 +34,7 @@ RUN_SRCS    := $(wildcard tools/faas-run/*.c)
 RUN_HDRS    := $(wildcard tools/faas-run/*.h)
 
 .PHONY: deps build unit style tnginx test demo run stop clean bench runner bench-suite \
-        asan-build asan valgrind
+        asan-build asan valgrind fuzz-build fuzz
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -105,6 +105,24 @@ asan-build: $(SAN_DIR)/nginx/objs/Makefile $(SAN_DIR)/faas-run \
 # module; any report fails the run
 asan: asan-build
 	SAN_CC=$(SAN_CC) tools/sanitize $(T)
+
+# libFuzzer targets (fuzz/, docs/reliability.md): each runs FUZZ_TIME
+# seconds from its seed corpus in fuzz/corpus/NAME; new inputs go to
+# build/fuzz/corpus/NAME, crashes to build/fuzz/.
+FUZZ_SRCS   := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_TIME   ?= 60
+
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h tests/test_host.h $(LIB_SRCS) \
+                 $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(UNIT_CFLAGS) -DFUZZ_DIR='"$(CURDIR)/fuzz"' \
+	    -fsanitize=fuzzer $(SAN_FLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tools/fuzz $(FUZZ_TIME) $(FUZZ_BINS)
 
 # memcheck errors and definite leaks per request of the mixed workload
 valgrind: build

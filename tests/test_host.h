@@ -105,7 +105,14 @@ static void
 th_add(th_req_t *r, faas_msg_e m, const char *lname, const char *key,
     const char *value, size_t vlen)
 {
-    th_header_t  *h = &r->hdrs[m][r->nhdrs[m]++];
+    th_header_t  *h;
+
+    /* a full host drops the rest: the fuzzers add what the input says */
+    if (r->nhdrs[m] == TH_MAX) {
+        return;
+    }
+
+    h = &r->hdrs[m][r->nhdrs[m]++];
 
     snprintf(h->lname, sizeof(h->lname), "%s", lname);
     snprintf(h->key, sizeof(h->key), "%s", key);
