@@ -34,7 +34,7 @@ RUN_SRCS    := $(wildcard tools/faas-run/*.c)
 RUN_HDRS    := $(wildcard tools/faas-run/*.h)
 
 .PHONY: deps build unit style tnginx test demo run stop clean bench runner bench-suite \
-        asan-build asan valgrind fuzz-build fuzz
+        asan-build asan valgrind fuzz-build fuzz soak
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -123,6 +123,11 @@ fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	tools/fuzz $(FUZZ_TIME) $(FUZZ_BINS)
+
+# 10 minutes of mixed traffic; memory sampled every 10 s
+# (docs/reliability.md, docs/reliability-soak.png)
+soak: build
+	bench/soak
 
 # memcheck errors and definite leaks per request of the mixed workload
 valgrind: build
