@@ -25,7 +25,7 @@ pid logs/nginx.pid;
 events { worker_connections 64; }
 http {
     access_log off;
-    faas_function body functions/body.lua;
+    faas_function body functions/body.lua timeout=1s;
     client_body_temp_path body_temp;
     server {
         listen 127.0.0.1:8080;
