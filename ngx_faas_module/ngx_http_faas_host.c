@@ -23,8 +23,11 @@ static int ngx_http_faas_headers(void *req, faas_msg_e msg,
     faas_header_pt cb, void *arg);
 static int ngx_http_faas_set(void *req, faas_field_e field,
     faas_str_t *value);
-static int ngx_http_faas_set_header(void *req, faas_msg_e msg,
-    faas_str_t *lname, faas_header_t *h, size_t n);
+static int ngx_http_faas_set_headers(void *req, faas_msg_e msg,
+    faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
+static int ngx_http_faas_name_cmp(const void *a, const void *b);
+static ngx_uint_t ngx_http_faas_name_in(faas_str_t *names, size_t n,
+    u_char *name, size_t len);
 static int ngx_http_faas_respond(void *req, faas_response_t *resp);
 static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
     size_t len);
@@ -38,7 +41,7 @@ const faas_host_t  ngx_http_faas_host = {
     ngx_http_faas_get,
     ngx_http_faas_headers,
     ngx_http_faas_set,
-    ngx_http_faas_set_header,
+    ngx_http_faas_set_headers,
     ngx_http_faas_respond,
     ngx_http_faas_log,
     ngx_http_faas_geo_lookup,
@@ -444,20 +447,43 @@ ngx_http_faas_set(void *req, faas_field_e field, faas_str_t *value)
 }
 
 
+/*
+ * The request headers are rebuilt once for all the names; the response
+ * headers are set a name at a time (h is grouped by name in the order of
+ * lnames), for the fields nginx keeps apart (Content-Type, Server ...).
+ */
+
 static int
-ngx_http_faas_set_header(void *req, faas_msg_e msg, faas_str_t *lname,
-    faas_header_t *h, size_t n)
+ngx_http_faas_set_headers(void *req, faas_msg_e msg, faas_str_t *lnames,
+    size_t nnames, faas_header_t *h, size_t n)
 {
+    size_t     i, j, k;
     ngx_int_t  rc;
 
     if (msg == FAAS_MSG_REQUEST) {
-        rc = ngx_http_faas_set_request_headers(req, lname, 1, h, n);
-
-    } else {
-        rc = ngx_http_faas_set_response_header(req, lname, h, n);
+        rc = ngx_http_faas_set_request_headers(req, lnames, nnames, h, n);
+        return rc == NGX_OK ? FAAS_OK : FAAS_ERROR;
     }
 
-    return rc == NGX_OK ? FAAS_OK : FAAS_ERROR;
+    for (i = 0, k = 0; i < nnames; i++, k = j) {
+        for (j = k; j < n; j++) {
+            if (h[j].lname.len != lnames[i].len
+                || ngx_strncmp(h[j].lname.data, lnames[i].data,
+                               lnames[i].len)
+                   != 0)
+            {
+                break;
+            }
+        }
+
+        if (ngx_http_faas_set_response_header(req, &lnames[i], h + k, j - k)
+            != NGX_OK)
+        {
+            return FAAS_ERROR;
+        }
+    }
+
+    return FAAS_OK;
 }
 
 
@@ -492,6 +518,60 @@ ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
 }
 
 
+static int
+ngx_http_faas_name_cmp(const void *a, const void *b)
+{
+    int                rc;
+    const faas_str_t  *x, *y;
+
+    x = a;
+    y = b;
+
+    rc = ngx_memcmp(x->data, y->data, ngx_min(x->len, y->len));
+
+    if (rc == 0 && x->len != y->len) {
+        rc = x->len < y->len ? -1 : 1;
+    }
+
+    return rc;
+}
+
+
+/* whether the lowercase name is one of the sorted names */
+
+static ngx_uint_t
+ngx_http_faas_name_in(faas_str_t *names, size_t n, u_char *name, size_t len)
+{
+    int         rc;
+    size_t      lo, hi, mid;
+    faas_str_t  key;
+
+    key.data = (char *) name;
+    key.len = len;
+
+    lo = 0;
+    hi = n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        rc = ngx_http_faas_name_cmp(&names[mid], &key);
+
+        if (rc == 0) {
+            return 1;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
+}
+
+
 /*
  * Request headers: the list is rebuilt without the old values of the
  * names in lnames and with the new headers h, then every pointer nginx
@@ -503,8 +583,9 @@ ngx_int_t
 ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
     size_t nnames, faas_header_t *h, size_t n)
 {
-    size_t                      i, j, count;
+    size_t                      i, count;
     ngx_uint_t                  k;
+    faas_str_t                 *names;
     ngx_list_t                  list;
     ngx_array_t                *a;
     ngx_list_part_t            *part;
@@ -525,22 +606,24 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
         return NGX_ERROR;
     }
 
+    /* sorted, each header is looked up in O(log nnames): a request may
+       have thousands of headers, and a function may change them all */
+
+    names = ngx_palloc(r->pool, (nnames ? nnames : 1) * sizeof(faas_str_t));
+    if (names == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(names, lnames, nnames * sizeof(faas_str_t));
+    ngx_qsort(names, nnames, sizeof(faas_str_t), ngx_http_faas_name_cmp);
+
     for (part = &r->headers_in.headers.part; part; part = part->next) {
         e = part->elts;
 
         for (k = 0; k < part->nelts; k++) {
-            for (j = 0; j < nnames; j++) {
-                if (e[k].key.len == lnames[j].len
-                    && ngx_strncasecmp(e[k].key.data,
-                                       (u_char *) lnames[j].data,
-                                       lnames[j].len)
-                       == 0)
-                {
-                    break;
-                }
-            }
-
-            if (j < nnames) {
+            if (ngx_http_faas_name_in(names, nnames, e[k].lowcase_key,
+                                      e[k].key.len))
+            {
                 continue;
             }
 

@@ -21,17 +21,12 @@
 
 
 typedef struct {
-    faas_str_t                 lname;
-    size_t                     first;
-    size_t                     n;
-} faas_header_op_t;
-
-
-typedef struct {
     faas_str_t                 fields[FAAS_FIELD_MAX];
     unsigned                   set;
-    faas_header_op_t          *ops;
-    size_t                     nops;
+    /* the names to replace, and their new headers grouped by name in
+       the same order (none for a name removed) */
+    faas_str_t                *lnames;
+    size_t                     nnames;
     faas_header_t             *hdrs;
     size_t                     nhdrs;
 
@@ -932,10 +927,10 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         lua_pop(L, 1);
     }
 
-    wb->ops = lua_newuserdata(L, nnames * sizeof(faas_header_op_t)
-                                 + nentries * sizeof(faas_header_t) + 1);
-    wb->hdrs = (faas_header_t *) (wb->ops + nnames);
-    wb->nops = 0;
+    wb->hdrs = lua_newuserdata(L, nentries * sizeof(faas_header_t)
+                                  + nnames * sizeof(faas_str_t) + 1);
+    wb->lnames = (faas_str_t *) (wb->hdrs + nentries);
+    wb->nnames = 0;
     wb->nhdrs = 0;
 
     /* both userdata stay on the stack until the result is applied */
@@ -967,10 +962,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         faas_headers_entries(L, lua_gettop(L), &lname,
                              wb->hdrs + wb->nhdrs);
 
-        wb->ops[wb->nops].lname = lname;
-        wb->ops[wb->nops].first = wb->nhdrs;
-        wb->ops[wb->nops].n = n;
-        wb->nops++;
+        wb->lnames[wb->nnames++] = lname;
         wb->nhdrs += n;
 
         lua_pop(L, 1);
@@ -993,10 +985,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         if (lua_isnil(L, -1)) {
             faas_headers_forbidden(L, st, msg, &lname);
 
-            wb->ops[wb->nops].lname = lname;
-            wb->ops[wb->nops].first = 0;
-            wb->ops[wb->nops].n = 0;
-            wb->nops++;
+            wb->lnames[wb->nnames++] = lname;
         }
 
         lua_pop(L, 1);
@@ -1254,7 +1243,6 @@ static void
 faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
 {
     int           f;
-    size_t        i;
     faas_call_t  *call;
 
     call = st->call;
@@ -1268,9 +1256,9 @@ faas_writeback_apply(faas_state_t *st, faas_msg_e msg, faas_writeback_t *wb)
         }
     }
 
-    for (i = 0; i < wb->nops; i++) {
-        call->host->set_header(call->req, msg, &wb->ops[i].lname,
-                               wb->hdrs + wb->ops[i].first, wb->ops[i].n);
+    if (wb->nnames) {
+        call->host->set_headers(call->req, msg, wb->lnames, wb->nnames,
+                                wb->hdrs, wb->nhdrs);
     }
 
     /* after the headers: custom headers of an origin win over them */
