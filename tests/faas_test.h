@@ -7,7 +7,9 @@
 #ifndef FAAS_TEST_H
 #define FAAS_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -37,6 +39,21 @@ static int  faas_test_failed;
                     __FILE__, __LINE__, g_ ? g_ : "(null)", w_);              \
         }                                                                     \
     } while (0)
+
+/*
+ * A time limit of a check, times FAAS_TEST_SLOW when it is set: the
+ * sanitizers make C code several times slower (tools/sanitize sets it).
+ */
+
+static inline uint64_t
+faas_test_time(uint64_t us)
+{
+    const char  *slow;
+
+    slow = getenv("FAAS_TEST_SLOW");
+
+    return slow ? us * strtoull(slow, NULL, 10) : us;
+}
 
 #define FAAS_TEST_DONE()                                                      \
     (printf("%d passed, %d failed\n", faas_test_passed, faas_test_failed),   \
