@@ -23,15 +23,16 @@ static int ngx_http_faas_headers(void *req, faas_msg_e msg,
     faas_header_pt cb, void *arg);
 static int ngx_http_faas_set(void *req, faas_field_e field,
     faas_str_t *value);
-static int ngx_http_faas_set_header(void *req, faas_msg_e msg,
-    faas_str_t *lname, faas_header_t *h, size_t n);
+static int ngx_http_faas_set_headers(void *req, faas_msg_e msg,
+    faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
 static int ngx_http_faas_respond(void *req, faas_response_t *resp);
 static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
     size_t len);
 static ngx_int_t ngx_http_faas_set_response_header(ngx_http_request_t *r,
     faas_str_t *lname, faas_header_t *h, size_t n);
+static int ngx_http_faas_name_cmp(const void *a, const void *b);
 static ngx_uint_t ngx_http_faas_header_named(ngx_table_elt_t *e,
-    faas_str_t *lnames, size_t nnames);
+    faas_str_t *names, size_t n);
 static ngx_int_t ngx_http_faas_link_header_in(ngx_http_request_t *r,
     ngx_http_core_main_conf_t *cmcf, ngx_table_elt_t *e);
 
@@ -40,7 +41,7 @@ const faas_host_t  ngx_http_faas_host = {
     ngx_http_faas_get,
     ngx_http_faas_headers,
     ngx_http_faas_set,
-    ngx_http_faas_set_header,
+    ngx_http_faas_set_headers,
     ngx_http_faas_respond,
     ngx_http_faas_log,
     ngx_http_faas_geo_lookup,
@@ -449,19 +450,38 @@ ngx_http_faas_set(void *req, faas_field_e field, faas_str_t *value)
 
 
 static int
-ngx_http_faas_set_header(void *req, faas_msg_e msg, faas_str_t *lname,
-    faas_header_t *h, size_t n)
+ngx_http_faas_set_headers(void *req, faas_msg_e msg, faas_str_t *lnames,
+    size_t nnames, faas_header_t *h, size_t n)
 {
+    size_t     i, j, k;
     ngx_int_t  rc;
 
     if (msg == FAAS_MSG_REQUEST) {
-        rc = ngx_http_faas_set_request_headers(req, lname, 1, h, n);
-
-    } else {
-        rc = ngx_http_faas_set_response_header(req, lname, h, n);
+        rc = ngx_http_faas_set_request_headers(req, lnames, nnames, h, n);
+        return rc == NGX_OK ? FAAS_OK : FAAS_ERROR;
     }
 
-    return rc == NGX_OK ? FAAS_OK : FAAS_ERROR;
+    /* the new headers come grouped by name, in the order of lnames */
+
+    for (i = 0, k = 0; i < nnames; i++, k = j) {
+        for (j = k; j < n; j++) {
+            if (h[j].lname.len != lnames[i].len
+                || ngx_strncmp(h[j].lname.data, lnames[i].data,
+                               lnames[i].len)
+                   != 0)
+            {
+                break;
+            }
+        }
+
+        if (ngx_http_faas_set_response_header(req, &lnames[i], h + k, j - k)
+            != NGX_OK)
+        {
+            return FAAS_ERROR;
+        }
+    }
+
+    return FAAS_OK;
 }
 
 
@@ -511,6 +531,7 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
 {
     size_t                      i, count;
     ngx_uint_t                  k, found;
+    faas_str_t                 *names;
     ngx_list_t                  list;
     ngx_array_t                *a;
     ngx_list_part_t            *part;
@@ -520,6 +541,17 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
 
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
 
+    /* sorted, each header is looked up in O(log nnames): a request may
+       have thousands of headers, and a function may change them all */
+
+    names = ngx_palloc(r->pool, (nnames ? nnames : 1) * sizeof(faas_str_t));
+    if (names == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(names, lnames, nnames * sizeof(faas_str_t));
+    ngx_qsort(names, nnames, sizeof(faas_str_t), ngx_http_faas_name_cmp);
+
     count = n;
     found = 0;
 
@@ -528,7 +560,7 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
         e = part->elts;
 
         for (k = 0; k < part->nelts && !found; k++) {
-            found = ngx_http_faas_header_named(&e[k], lnames, nnames);
+            found = ngx_http_faas_header_named(&e[k], names, nnames);
         }
     }
 
@@ -557,7 +589,7 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
         e = part->elts;
 
         for (k = 0; k < part->nelts; k++) {
-            if (ngx_http_faas_header_named(&e[k], lnames, nnames)) {
+            if (ngx_http_faas_header_named(&e[k], names, nnames)) {
                 continue;
             }
 
@@ -614,22 +646,54 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
 /* whether the header e has one of the names */
 
 static ngx_uint_t
-ngx_http_faas_header_named(ngx_table_elt_t *e, faas_str_t *lnames,
-    size_t nnames)
+ngx_http_faas_header_named(ngx_table_elt_t *e, faas_str_t *names, size_t n)
 {
-    size_t  j;
+    int         rc;
+    size_t      lo, hi, mid;
+    faas_str_t  key;
 
-    for (j = 0; j < nnames; j++) {
-        if (e->key.len == lnames[j].len
-            && ngx_strncasecmp(e->key.data, (u_char *) lnames[j].data,
-                               lnames[j].len)
-               == 0)
-        {
+    key.data = (char *) e->lowcase_key;
+    key.len = e->key.len;
+
+    lo = 0;
+    hi = n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        rc = ngx_http_faas_name_cmp(&names[mid], &key);
+
+        if (rc == 0) {
             return 1;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
         }
     }
 
     return 0;
+}
+
+
+static int
+ngx_http_faas_name_cmp(const void *a, const void *b)
+{
+    int                rc;
+    const faas_str_t  *x, *y;
+
+    x = a;
+    y = b;
+
+    rc = ngx_memcmp(x->data, y->data, ngx_min(x->len, y->len));
+
+    if (rc == 0 && x->len != y->len) {
+        rc = x->len < y->len ? -1 : 1;
+    }
+
+    return rc;
 }
 
 

@@ -25,8 +25,8 @@ static int ngx_http_faas_prewarm_headers(void *req, faas_msg_e msg,
     faas_header_pt cb, void *arg);
 static int ngx_http_faas_prewarm_set(void *req, faas_field_e field,
     faas_str_t *value);
-static int ngx_http_faas_prewarm_set_header(void *req, faas_msg_e msg,
-    faas_str_t *lname, faas_header_t *h, size_t n);
+static int ngx_http_faas_prewarm_set_headers(void *req, faas_msg_e msg,
+    faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
 static int ngx_http_faas_prewarm_respond(void *req, faas_response_t *resp);
 static void ngx_http_faas_prewarm_log(void *req, faas_log_e level,
     const char *msg, size_t len);
@@ -55,7 +55,7 @@ static const faas_host_t  ngx_http_faas_prewarm_host = {
     ngx_http_faas_prewarm_get,
     ngx_http_faas_prewarm_headers,
     ngx_http_faas_prewarm_set,
-    ngx_http_faas_prewarm_set_header,
+    ngx_http_faas_prewarm_set_headers,
     ngx_http_faas_prewarm_respond,
     ngx_http_faas_prewarm_log,
     ngx_http_faas_prewarm_geo,
@@ -790,8 +790,8 @@ ngx_http_faas_prewarm_set(void *req, faas_field_e field, faas_str_t *value)
 
 
 static int
-ngx_http_faas_prewarm_set_header(void *req, faas_msg_e msg,
-    faas_str_t *lname, faas_header_t *h, size_t n)
+ngx_http_faas_prewarm_set_headers(void *req, faas_msg_e msg,
+    faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n)
 {
     return FAAS_ERROR;
 }

@@ -149,9 +149,15 @@ typedef struct {
        status and statusDescription in origin-response) */
     int   (*set)(void *req, faas_field_e field, faas_str_t *value);
 
-    /* replaces every header named lname by n headers; n == 0 removes */
-    int   (*set_header)(void *req, faas_msg_e msg, faas_str_t *lname,
-                        faas_header_t *h, size_t n);
+    /*
+     * replaces every header named one of the nnames lowercase lnames by
+     * the n headers h, which come grouped by name in the order of lnames
+     * (a name without any is removed).  One call for all the names a
+     * function changed: a host that rebuilds its headers does it once,
+     * not once per name (quadratic for a request with many headers).
+     */
+    int   (*set_headers)(void *req, faas_msg_e msg, faas_str_t *lnames,
+                         size_t nnames, faas_header_t *h, size_t n);
 
     /* a validated generated response */
     int   (*respond)(void *req, faas_response_t *resp);

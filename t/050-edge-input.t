@@ -309,3 +309,36 @@ origin: x-h-1=changed x-h-9999=v9999 x-h-10000=
 x-h- headers: 10000
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: within the default limits (990 headers), a handler rewrites every header
+--- http_config
+faas_function upper html/upper.lua timeout=1s;
+--- config
+location /t {
+    faas_viewer_request upper;
+    proxy_pass http://127.0.0.1:$server_port/origin;
+}
+location /origin {
+    return 200 "origin: x-h-1=$http_x_h_1 x-h-990=$http_x_h_990 host=$http_host\n";
+}
+--- user_files
+>>> upper.lua
+return function(event)
+  local request = event.Records[1].cf.request
+  for name, list in pairs(request.headers) do
+    if name:sub(1, 4) == "x-h-" then
+      list[1].value = list[1].value:upper()
+    end
+  end
+  return request
+end
+--- request
+GET /t
+--- more_headers eval
+CORE::join "\n", map { "X-H-$_: v$_" } 1 .. 990
+--- response_body
+origin: x-h-1=V1 x-h-990=V990 host=127.0.0.1:$TEST_NGINX_SERVER_PORT
+--- no_error_log
+[error]

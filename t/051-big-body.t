@@ -25,7 +25,7 @@ pid logs/nginx.pid;
 events { worker_connections 64; }
 http {
     access_log off;
-    faas_function body functions/body.lua;
+    faas_function body functions/body.lua timeout=1s;
     client_body_temp_path body_temp;
     server {
         listen 127.0.0.1:8080;
@@ -54,7 +54,6 @@ LUA
 close $fn;
 
 is($nginx->start, 0, 'starts');
-my ($worker) = $nginx->workers;
 
 # sends a POST with a Content-Length of $len, then $len bytes of "x" (or
 # until the server closes); returns the response
@@ -76,6 +75,10 @@ sub post {
 
 my $res = post('/default', $GiB);
 like($res, qr{^HTTP/1\.1 413 }, 'over client_max_body_size: 413');
+
+# the worker is there once it has answered (start() waits for the port,
+# which the master opens)
+my ($worker) = $nginx->workers;
 
 $res = post('/big', $GiB);
 like($res, qr{^HTTP/1\.1 200 }, 'within client_max_body_size: 200');

@@ -29,7 +29,7 @@ events { worker_connections 256; }
 http {
     access_log off;
     faas_state state size=16m;
-    faas_function count functions/count.lua;
+    faas_function count functions/count.lua timeout=1s;
     server {
         listen 127.0.0.1:8080;
         location = /count { faas_viewer_request count; }

@@ -28,7 +28,7 @@ events { worker_connections 256; }
 http {
     access_log off;
     faas_state state size=16m sync=on;
-    faas_function batch functions/batch.lua;
+    faas_function batch functions/batch.lua timeout=1s;
     server {
         listen 127.0.0.1:8080;
         location = /batch { faas_viewer_request batch; }

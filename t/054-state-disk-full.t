@@ -32,7 +32,7 @@ events { worker_connections 64; }
 http {
     access_log off;
     faas_state state size=16m;
-    faas_function fill functions/fill.lua;
+    faas_function fill functions/fill.lua timeout=1s;
     server {
         listen 127.0.0.1:8080;
         location /put/ { faas_viewer_request fill; }

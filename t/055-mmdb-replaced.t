@@ -31,7 +31,7 @@ events { worker_connections 256; }
 http {
     access_log off;
     faas_geoip geo.mmdb;
-    faas_function where functions/where.lua;
+    faas_function where functions/where.lua timeout=1s;
     server {
         listen 127.0.0.1:8080;
         location / { faas_viewer_request where; }

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +55,22 @@ faas_test_cpu_us(void)
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 
     return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
+/*
+ * A time limit of a check, times FAAS_TEST_SLOW when it is set: the
+ * sanitizers make C code several times slower (tools/sanitize sets it).
+ */
+
+static inline uint64_t
+faas_test_time(uint64_t us)
+{
+    const char  *slow;
+
+    slow = getenv("FAAS_TEST_SLOW");
+
+    return slow ? us * strtoull(slow, NULL, 10) : us;
 }
 
 #define FAAS_TEST_DONE()                                                      \

@@ -121,17 +121,24 @@ th_add(th_req_t *r, faas_msg_e m, const char *lname, const char *key,
 
 
 static int
-th_set_header(void *req, faas_msg_e m, faas_str_t *lname, faas_header_t *h,
-    size_t n)
+th_set_headers(void *req, faas_msg_e m, faas_str_t *lnames, size_t nnames,
+    faas_header_t *h, size_t n)
 {
     int        i, j;
     size_t     k;
     th_req_t  *r = req;
 
     for (i = 0, j = 0; i < r->nhdrs[m]; i++) {
-        if (strlen(r->hdrs[m][i].lname) == lname->len
-            && memcmp(r->hdrs[m][i].lname, lname->data, lname->len) == 0)
-        {
+        for (k = 0; k < nnames; k++) {
+            if (strlen(r->hdrs[m][i].lname) == lnames[k].len
+                && memcmp(r->hdrs[m][i].lname, lnames[k].data,
+                          lnames[k].len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (k < nnames) {
             continue;
         }
         r->hdrs[m][j++] = r->hdrs[m][i];
@@ -375,7 +382,7 @@ th_backend(void *req, faas_str_t *name)
 
 
 static const faas_host_t  th_host = {
-    th_get, th_headers, th_set, th_set_header, th_respond, th_log, th_geo,
+    th_get, th_headers, th_set, th_set_headers, th_respond, th_log, th_geo,
     th_body, th_set_body, th_origin, th_set_origin, th_backend, NULL
 };
 

@@ -390,7 +390,7 @@ test_lazy(void)
      * A header read then removed stays removed (reading it again does not
      * load it again, pairs does not bring it back); names are lowercase;
      * one changed in place is written back; untouched ones are not
-     * written at all (th_set_header would move them to the end).
+     * written at all (th_set_headers would move them to the end).
      */
 
     fn = fn_ok("lazy_delete",
@@ -566,6 +566,85 @@ test_lazy(void)
 }
 
 
+/* the values of the request headers named lname, in order, ',' between */
+
+static void
+values(th_req_t *r, const char *lname, char *buf, size_t size)
+{
+    int     i;
+    size_t  n;
+
+    buf[0] = '\0';
+
+    for (i = 0; i < r->nhdrs[FAAS_MSG_REQUEST]; i++) {
+        if (strcmp(r->hdrs[FAAS_MSG_REQUEST][i].lname, lname) == 0) {
+            n = strlen(buf);
+            snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+                     r->hdrs[FAAS_MSG_REQUEST][i].value);
+        }
+    }
+}
+
+
+/*
+ * Several host headers of one name, apart from each other: the write-back
+ * finds all of them (by name, in order), and leaves an unchanged list
+ * alone.
+ */
+
+static void
+test_same_name(void)
+{
+    char              buf[256];
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    fn = fn_ok("dups",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  local d = req.headers['x-dup']\n"
+        "  if req.uri == '/swap' then\n"
+        "    req.headers['x-dup'] = { d[2], d[1] }\n"
+        "  elseif req.uri == '/cut' then\n"
+        "    req.headers['x-dup'] = { d[1] }\n"
+        "  elseif req.uri == '/more' then\n"
+        "    d[#d + 1] = { value = 'c' }\n"
+        "  else\n"
+        "    req.headers['x-new'] = {{ value = 'n' }}\n"
+        "  end\n"
+        "  return req\n"
+        "end\n");
+
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "x-dup", "X-Dup", "a", 1);
+    th_add(&r, FAAS_MSG_REQUEST, "y", "Y", "1", 1);
+    th_add(&r, FAAS_MSG_REQUEST, "x-dup", "X-Dup", "b", 1);
+
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][2].lname, "x-dup");
+    values(&r, "x-dup", buf, sizeof(buf));
+    FAAS_CHECK_STR(buf, "a,b");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-new"), "n");
+
+    strcpy(r.fields[FAAS_FIELD_URI], "/swap");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    values(&r, "x-dup", buf, sizeof(buf));
+    FAAS_CHECK_STR(buf, "b,a");
+
+    strcpy(r.fields[FAAS_FIELD_URI], "/cut");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    values(&r, "x-dup", buf, sizeof(buf));
+    FAAS_CHECK_STR(buf, "b");
+
+    strcpy(r.fields[FAAS_FIELD_URI], "/more");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    values(&r, "x-dup", buf, sizeof(buf));
+    FAAS_CHECK_STR(buf, "b,c");
+
+    faas_function_destroy(fn);
+}
+
+
 static void
 test_libs(void)
 {
@@ -615,6 +694,7 @@ main(void)
     test_limits();
     test_events();
     test_lazy();
+    test_same_name();
     test_libs();
 
     return FAAS_TEST_DONE();

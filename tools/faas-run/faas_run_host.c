@@ -17,8 +17,8 @@ static int faas_run_get(void *req, faas_field_e field, faas_str_t *value);
 static int faas_run_headers(void *req, faas_msg_e msg, faas_header_pt cb,
     void *arg);
 static int faas_run_set(void *req, faas_field_e field, faas_str_t *value);
-static int faas_run_set_header(void *req, faas_msg_e msg, faas_str_t *lname,
-    faas_header_t *h, size_t n);
+static int faas_run_set_headers(void *req, faas_msg_e msg,
+    faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
 static int faas_run_respond(void *req, faas_response_t *resp);
 static void faas_run_log(void *req, faas_log_e level, const char *msg,
     size_t len);
@@ -37,7 +37,7 @@ const faas_host_t  faas_run_host = {
     faas_run_get,
     faas_run_headers,
     faas_run_set,
-    faas_run_set_header,
+    faas_run_set_headers,
     faas_run_respond,
     faas_run_log,
     faas_run_geo,
@@ -267,19 +267,26 @@ faas_run_set(void *req, faas_field_e field, faas_str_t *value)
 
 
 static int
-faas_run_set_header(void *req, faas_msg_e msg, faas_str_t *lname,
-    faas_header_t *h, size_t n)
+faas_run_set_headers(void *req, faas_msg_e msg, faas_str_t *lnames,
+    size_t nnames, faas_header_t *h, size_t n)
 {
-    size_t               i, j;
+    size_t               i, j, k;
     faas_run_req_t      *r = req;
     faas_run_headers_t  *hs;
 
     hs = &r->headers[msg];
 
     for (i = 0, j = 0; i < hs->nelts; i++) {
-        if (strlen(hs->elts[i].lname) == lname->len
-            && memcmp(hs->elts[i].lname, lname->data, lname->len) == 0)
-        {
+        for (k = 0; k < nnames; k++) {
+            if (strlen(hs->elts[i].lname) == lnames[k].len
+                && memcmp(hs->elts[i].lname, lnames[k].data, lnames[k].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (k < nnames) {
             free(hs->elts[i].lname);
             free(hs->elts[i].key);
             free(hs->elts[i].value);
