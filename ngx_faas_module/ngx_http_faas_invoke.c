@@ -403,9 +403,17 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
 
     ngx_memzero(resp, sizeof(faas_backend_response_t));
 
-    /* nginx's own error pages are no answer of the backend */
+    u = sr->upstream;
 
-    if (sr->upstream == NULL || sr->upstream->headers_in.status_n == 0) {
+    /*
+     * Behind proxy_pass, nginx's own error pages are no answer of the
+     * backend.  A location that answers itself (a return, a content
+     * handler) has no upstream: its status is the answer.
+     */
+
+    if ((u && u->headers_in.status_n == 0)
+        || (u == NULL && sr->headers_out.status == 0))
+    {
         resp->end = (rc == NGX_HTTP_GATEWAY_TIME_OUT)
                     ? FAAS_BACKEND_TIMEOUT : FAAS_BACKEND_UNREACHABLE;
         return;
@@ -422,12 +430,12 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
      * chunked answer that broke off).
      */
 
-    u = sr->upstream;
-
-    if ((u->headers_in.content_length_n >= 0
-         && (off_t) w->answer.len < u->headers_in.content_length_n)
-        || (u->pipe && (u->pipe->upstream_error
-                        || (u->pipe->upstream_eof && u->pipe->length > 0))))
+    if (u
+        && ((u->headers_in.content_length_n >= 0
+             && (off_t) w->answer.len < u->headers_in.content_length_n)
+            || (u->pipe && (u->pipe->upstream_error
+                            || (u->pipe->upstream_eof
+                                && u->pipe->length > 0)))))
     {
         resp->end = FAAS_BACKEND_UNREACHABLE;
         return;
@@ -445,7 +453,7 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
     }
 
     resp->end = FAAS_BACKEND_ANSWERED;
-    resp->status = sr->upstream->headers_in.status_n;
+    resp->status = u ? u->headers_in.status_n : sr->headers_out.status;
 
     resp->body.data = (const char *) w->answer.data;
     resp->body.len = w->answer.len;

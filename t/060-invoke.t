@@ -438,7 +438,26 @@ location /t { faas_content invoke; }
 
 
 
-=== TEST 22: configuration errors name the parameter
+=== TEST 22: a location that answers itself is a backend too
+--- http_config
+faas_backend self protocol=http location=/_self;
+--- config
+location /_self/ {
+    internal;
+    default_type application/json;
+    return 200 '{"_protocol":"self","n":1}';
+}
+location /_self/missing { internal; return 404; }
+location /t { faas_content invoke; }
+--- request eval
+["GET /t?self/echo", "GET /t?self/missing"]
+--- response_body_like eval
+[qr/^ok \{(?=.*"_protocol":"self").*\}\n$/,
+ qr/^err refused: no such function \(HTTP 404\)/]
+
+
+
+=== TEST 23: configuration errors name the parameter
 --- http_config
 faas_backend x protocol=grpc location=/_x;
 --- must_die
@@ -447,7 +466,7 @@ invalid parameter "protocol=grpc"
 
 
 
-=== TEST 23: openwhisk needs credentials, lambda a region
+=== TEST 24: openwhisk needs credentials, lambda a region
 --- http_config
 faas_backend x protocol=openwhisk location=/_x;
 --- must_die
@@ -456,7 +475,7 @@ faas_backend "x": protocol=openwhisk needs credentials=FILE holding UUID:KEY
 
 
 
-=== TEST 24: a location that is not a URI, a missing credentials file
+=== TEST 25: a location that is not a URI, a missing credentials file
 --- http_config
 faas_backend x protocol=http location=http://example.com;
 --- must_die
@@ -465,7 +484,7 @@ location= must be a URI of this server
 
 
 
-=== TEST 25: a credentials file that cannot be read
+=== TEST 26: a credentials file that cannot be read
 --- http_config
 faas_backend x protocol=lambda region=us-east-1 location=/_x credentials=html/none.ini;
 --- must_die
