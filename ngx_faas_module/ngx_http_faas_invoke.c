@@ -398,6 +398,7 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
     ngx_uint_t            i;
     ngx_list_part_t      *part;
     ngx_table_elt_t      *h;
+    ngx_uint_t            status;
     faas_header_t        *fh;
     ngx_http_upstream_t  *u;
 
@@ -411,9 +412,15 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
      * handler) has no upstream: its status is the answer.
      */
 
-    if ((u && u->headers_in.status_n == 0)
-        || (u == NULL && sr->headers_out.status == 0))
-    {
+    if (u == NULL) {
+        status = sr->headers_out.status ? sr->headers_out.status
+                 : (rc >= NGX_HTTP_SPECIAL_RESPONSE ? (ngx_uint_t) rc : 0);
+
+    } else {
+        status = u->headers_in.status_n;
+    }
+
+    if (status == 0 || (u == NULL && rc == NGX_ERROR)) {
         resp->end = (rc == NGX_HTTP_GATEWAY_TIME_OUT)
                     ? FAAS_BACKEND_TIMEOUT : FAAS_BACKEND_UNREACHABLE;
         return;
@@ -441,8 +448,10 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
         return;
     }
 
-    if (rc == NGX_ERROR
-        || (rc >= NGX_HTTP_SPECIAL_RESPONSE && sr->headers_out.status < 400))
+    if (u
+        && (rc == NGX_ERROR
+            || (rc >= NGX_HTTP_SPECIAL_RESPONSE
+                && sr->headers_out.status < 400)))
     {
 
         /* the answer started, then went wrong (closed, timed out) */
@@ -453,7 +462,7 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
     }
 
     resp->end = FAAS_BACKEND_ANSWERED;
-    resp->status = u ? u->headers_in.status_n : sr->headers_out.status;
+    resp->status = status;
 
     resp->body.data = (const char *) w->answer.data;
     resp->body.len = w->answer.len;
