@@ -30,6 +30,9 @@ static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
     size_t len);
 static ngx_int_t ngx_http_faas_set_response_header(ngx_http_request_t *r,
     faas_str_t *lname, faas_header_t *h, size_t n);
+/* up to this many names changed, they are scanned, not sorted */
+#define NGX_HTTP_FAAS_SCAN_NAMES  8
+
 static int ngx_http_faas_name_cmp(const void *a, const void *b);
 static ngx_uint_t ngx_http_faas_header_named(ngx_table_elt_t *e,
     faas_str_t *names, size_t n);
@@ -541,16 +544,23 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
 
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
 
-    /* sorted, each header is looked up in O(log nnames): a request may
-       have thousands of headers, and a function may change them all */
+    /*
+     * Many names are sorted, so that each header is looked up in
+     * O(log nnames): a request may have thousands of headers, and a
+     * function may change them all; a few are scanned.
+     */
 
-    names = ngx_palloc(r->pool, (nnames ? nnames : 1) * sizeof(faas_str_t));
-    if (names == NULL) {
-        return NGX_ERROR;
+    names = lnames;
+
+    if (nnames > NGX_HTTP_FAAS_SCAN_NAMES) {
+        names = ngx_palloc(r->pool, nnames * sizeof(faas_str_t));
+        if (names == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(names, lnames, nnames * sizeof(faas_str_t));
+        ngx_qsort(names, nnames, sizeof(faas_str_t), ngx_http_faas_name_cmp);
     }
-
-    ngx_memcpy(names, lnames, nnames * sizeof(faas_str_t));
-    ngx_qsort(names, nnames, sizeof(faas_str_t), ngx_http_faas_name_cmp);
 
     count = n;
     found = 0;
@@ -654,6 +664,16 @@ ngx_http_faas_header_named(ngx_table_elt_t *e, faas_str_t *names, size_t n)
 
     key.data = (char *) e->lowcase_key;
     key.len = e->key.len;
+
+    if (n <= NGX_HTTP_FAAS_SCAN_NAMES) {
+        for (lo = 0; lo < n; lo++) {
+            if (ngx_http_faas_name_cmp(&names[lo], &key) == 0) {
+                return 1;
+            }
+        }
+
+        return 0;
+    }
 
     lo = 0;
     hi = n;

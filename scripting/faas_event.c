@@ -1244,6 +1244,56 @@ faas_hname_find(faas_host_headers_t *hh, faas_str_t *lname, size_t *n)
 
 
 /*
+ * The host's headers named lname, in order: a run of byname when it is
+ * sorted, else a scan (a few headers, where sorting costs more).
+ */
+
+typedef struct {
+    size_t                     i;
+    size_t                     end;
+} faas_hname_iter_t;
+
+
+static void
+faas_hname_first(faas_host_headers_t *hh, faas_str_t *lname,
+    faas_hname_iter_t *it)
+{
+    size_t  n;
+
+    if (hh->byname) {
+        it->i = faas_hname_find(hh, lname, &n);
+        it->end = it->i + n;
+
+    } else {
+        it->i = 0;
+        it->end = hh->n;
+    }
+}
+
+
+static faas_header_t *
+faas_hname_next(faas_host_headers_t *hh, faas_str_t *lname,
+    faas_hname_iter_t *it)
+{
+    faas_header_t  *h;
+
+    if (hh->byname) {
+        return it->i < it->end ? &hh->h[hh->byname[it->i++].pos] : NULL;
+    }
+
+    while (it->i < it->end) {
+        h = &hh->h[it->i++];
+
+        if (faas_str_same(&h->lname, lname->data, lname->len)) {
+            return h;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
  * Whether the list of {key, value} at index list equals the host's headers
  * named lname, in order; reads raw.  A missing key stands for lname.
  */
@@ -1252,12 +1302,13 @@ static int
 faas_headers_same(lua_State *L, int keys, int list, faas_host_headers_t *hh,
     faas_str_t *lname)
 {
-    int             i, same;
-    size_t          first, n, len;
-    const char     *s;
-    faas_header_t  *h;
+    int                 i, same;
+    size_t              len;
+    const char         *s;
+    faas_header_t      *h;
+    faas_hname_iter_t   it;
 
-    first = faas_hname_find(hh, lname, &n);
+    faas_hname_first(hh, lname, &it);
 
     for (i = 1; /* void */ ; i++) {
         lua_rawgeti(L, list, i);
@@ -1267,12 +1318,12 @@ faas_headers_same(lua_State *L, int keys, int list, faas_host_headers_t *hh,
             break;
         }
 
-        if (lua_type(L, -1) != LUA_TTABLE || (size_t) i > n) {
+        h = faas_hname_next(hh, lname, &it);
+
+        if (lua_type(L, -1) != LUA_TTABLE || h == NULL) {
             lua_pop(L, 1);
             return 0;
         }
-
-        h = &hh->h[hh->byname[first + i - 1].pos];
 
         lua_rawgeti(L, keys, FAAS_K_KEY);
         lua_rawget(L, -2);
@@ -1304,7 +1355,7 @@ faas_headers_same(lua_State *L, int keys, int list, faas_host_headers_t *hh,
 
     /* no more of the host's headers of that name */
 
-    return (size_t) i - 1 == n;
+    return faas_hname_next(hh, lname, &it) == NULL;
 }
 
 
@@ -1453,6 +1504,23 @@ faas_headers_forbidden(lua_State *L, faas_state_t *st, faas_msg_e msg,
 
 
 /*
+ * Pushes the name (i == 0) or the value (i == 1) of the j-th name to
+ * compare: from the list table at list, or from the stack at first.
+ */
+
+static void
+faas_diff_entry(lua_State *L, int list, int first, size_t j, int i)
+{
+    if (list) {
+        lua_rawgeti(L, list, 2 * j + 1 + i);
+
+    } else {
+        lua_pushvalue(L, first + 2 * j + i);
+    }
+}
+
+
+/*
  * Collects into wb the header names of the table at t whose values differ
  * from the host's headers of msg as they are now, and the host's names t
  * no longer has.  Comparing with the host (not with a copy kept at load
@@ -1466,13 +1534,14 @@ static void
 faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_writeback_t *wb)
 {
-    int                   keys, list, value;
+    int                   keys, list, first, value, lazy;
     size_t                nnames, nentries, n, j, k;
     unsigned              i;
     faas_str_t            lname;
     faas_call_t          *call;
     faas_header_t         hbuf[FAAS_HOST_HEADERS];
     faas_hname_t          hbyname[FAAS_HOST_HEADERS];
+    faas_hname_iter_t     it;
     faas_host_headers_t   hh;
     faas_headers_lazy_t  *lz;
 
@@ -1511,42 +1580,60 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         }
     }
 
-    hh.byname = hh.n <= FAAS_HOST_HEADERS
-                ? hbyname
-                : lua_newuserdata(L, hh.n * sizeof(faas_hname_t));
-
-    for (j = 0; j < hh.n; j++) {
-        hh.byname[j].lname = hh.h[j].lname;
-        hh.byname[j].pos = j;
-    }
-
-    qsort(hh.byname, hh.n, sizeof(faas_hname_t), faas_hname_cmp);
-
     /*
-     * The names to compare, each followed by its value, go into a list
-     * (not onto the stack, which a request of 10,000 headers would
-     * overflow): the touched names of the lazy table, or every name of a
-     * plain one and the host's names it does not have.  The list keeps
-     * the strings alive until the changes are applied.
+     * Names are looked up in the host's headers sorted once when there
+     * are many, or when every name of the table is compared (and each
+     * host name is visited once); a few touched names scan a few headers.
      */
 
-    lua_createtable(L, 0, 0);
-    list = lua_gettop(L);
+    lazy = (lz == &st->run.headers[msg] && !lz->full);
+    hh.byname = NULL;
+
+    if (!lazy || hh.n > FAAS_HOST_HEADERS) {
+        hh.byname = hh.n <= FAAS_HOST_HEADERS
+                    ? hbyname
+                    : lua_newuserdata(L, hh.n * sizeof(faas_hname_t));
+
+        for (j = 0; j < hh.n; j++) {
+            hh.byname[j].lname = hh.h[j].lname;
+            hh.byname[j].pos = j;
+        }
+
+        qsort(hh.byname, hh.n, sizeof(faas_hname_t), faas_hname_cmp);
+    }
+
+    /*
+     * The names to compare, each followed by its value: the touched
+     * names of the lazy table, on the stack; or every name of a plain
+     * table and the host's names it does not have, in a list table (on
+     * the stack 10,000 headers would overflow it).  Both keep the strings
+     * alive until the changes are applied.
+     */
+
     n = 0;
     nentries = 0;
 
-    if (lz == &st->run.headers[msg] && !lz->full) {
+    if (lazy) {
+
+        /* a few names (FAAS_HEADERS_TOUCHED at most): on the stack */
+
+        list = 0;
+        first = lua_gettop(L) + 1;
+        luaL_checkstack(L, 2 * lz->ntouched, "headers");
+
         for (i = 0; i < lz->ntouched; i++) {
             lua_pushlstring(L, lz->names + lz->touched[i].off,
                             lz->touched[i].len);
             lua_pushvalue(L, -1);
             lua_rawget(L, t);
-            lua_rawseti(L, list, n + 2);
-            lua_rawseti(L, list, n + 1);
             n += 2;
         }
 
     } else {
+        lua_createtable(L, 2 * hh.n, 0);
+        list = lua_gettop(L);
+        first = 0;
+
         lua_pushnil(L);
         while (lua_next(L, t)) {
             if (lua_type(L, -2) != LUA_TSTRING) {
@@ -1588,7 +1675,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     nnames = n / 2;
 
     for (j = 0; j < nnames; j++) {
-        lua_rawgeti(L, list, 2 * j + 2);
+        faas_diff_entry(L, list, first, j, 1);
 
         if (lua_type(L, -1) == LUA_TTABLE) {
             nentries += lua_objlen(L, -1);
@@ -1609,11 +1696,11 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     /* the list and the buffers stay on the stack until they are applied */
 
     for (j = 0; j < nnames; j++) {
-        lua_rawgeti(L, list, 2 * j + 1);
+        faas_diff_entry(L, list, first, j, 0);
         lname.data = lua_tolstring(L, -1, &lname.len);
         lua_pop(L, 1);
 
-        lua_rawgeti(L, list, 2 * j + 2);
+        faas_diff_entry(L, list, first, j, 1);
         value = lua_gettop(L);
 
         if (lua_isnil(L, value)) {
@@ -1622,9 +1709,9 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
 
             lua_pop(L, 1);
 
-            (void) faas_hname_find(&hh, &lname, &k);
+            faas_hname_first(&hh, &lname, &it);
 
-            if (k == 0) {
+            if (faas_hname_next(&hh, &lname, &it) == NULL) {
                 continue;
             }
 
