@@ -201,7 +201,6 @@ te_fixture(const char *name)
     int               rc;
     char              path[256], err[512], *json, *src;
     size_t            len;
-    FILE             *f;
     cJSON            *fixture;
     th_req_t          r, before;
     faas_call_t       call;
@@ -229,20 +228,11 @@ te_fixture(const char *name)
     src = malloc(len);
     snprintf(src, len, "local FIXTURE = [==[%s]==]\n%s", json, te_compare);
 
-    mkdir("tmp", 0700);
-    snprintf(path, sizeof(path), "tmp/event-%s.lua", name);
-    f = fopen(path, "wb");
-    fputs(src, f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = 4 * 1024 * 1024;
     conf.timeout = 1000000;
 
-    fn = faas_function_create(&conf, err, sizeof(err));
+    fn = th_function("tmp", name, src, &conf, err, sizeof(err));
     FAAS_CHECK(fn != NULL);
 
     before = r;
@@ -282,7 +272,6 @@ te_unchanged(const char *name)
 {
     int               rc;
     char              path[256], err[512], *json;
-    FILE             *f;
     cJSON            *fixture;
     th_req_t          r, before;
     faas_call_t       call;
@@ -295,25 +284,18 @@ te_unchanged(const char *name)
     fixture = cJSON_Parse(json);
     event = te_load(&r, fixture);
 
-    snprintf(path, sizeof(path), "tmp/same-%s.lua", name);
-    f = fopen(path, "wb");
-    fputs("return function(event)\n"
-          "  local cf = event.Records[1].cf\n"
-          "  local t = cf.response or cf.request\n"
-          "  local _ = cf.request.headers, cf.request.origin,\n"
-          "            t.headers, t.status, t.statusDescription\n"
-          "  return t\n"
-          "end\n", f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = 4 * 1024 * 1024;
     conf.timeout = 1000000;
 
-    fn = faas_function_create(&conf, err, sizeof(err));
+    fn = th_function("tmp", name,
+                     "return function(event)\n"
+                     "  local cf = event.Records[1].cf\n"
+                     "  local t = cf.response or cf.request\n"
+                     "  local _ = cf.request.headers, cf.request.origin,\n"
+                     "            t.headers, t.status, t.statusDescription\n"
+                     "  return t\n"
+                     "end\n", &conf, err, sizeof(err));
     FAAS_CHECK(fn != NULL);
 
     before = r;

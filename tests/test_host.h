@@ -7,7 +7,9 @@
 #define TEST_HOST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "scripting/faas_runtime.h"
 
@@ -354,6 +356,48 @@ th_origin_init(th_req_t *r, const char *domain)
     r->origin_read_timeout = 30;
     r->origin_keepalive_timeout = 5;
     r->origin_ssl = FAAS_SSL_TLSV1_2;
+}
+
+
+/*
+ * Writes src to DIR/NAME.lua and compiles it with conf, whose limits the
+ * caller set (name and path are set here).  With err, a function that
+ * does not compile is NULL and the reason is in err; without, the test
+ * stops: it has nothing to test without its function.
+ */
+static inline faas_function_t *
+th_function(const char *dir, const char *name, const char *src,
+    faas_function_conf_t *conf, char *err, size_t errlen)
+{
+    char              path[256], buf[512];
+    FILE             *f;
+    faas_function_t  *fn;
+
+    mkdir(dir, 0700);
+    snprintf(path, sizeof(path), "%s/%s.lua", dir, name);
+
+    f = fopen(path, "wb");
+    if (f == NULL) {
+        perror(path);
+        exit(1);
+    }
+
+    fputs(src, f);
+    fclose(f);
+
+    conf->name.data = name;
+    conf->name.len = strlen(name);
+    conf->path = path;
+
+    fn = faas_function_create(conf, err ? err : buf,
+                              err ? errlen : sizeof(buf));
+
+    if (fn == NULL && err == NULL) {
+        fprintf(stderr, "%s: %s\n", name, buf);
+        exit(1);
+    }
+
+    return fn;
 }
 
 

@@ -17,25 +17,13 @@ static faas_function_t *
 mkfn(const char *name, const char *src, size_t memory, uint64_t timeout,
     char *err)
 {
-    char                  path[256];
-    FILE                 *f;
     faas_function_conf_t  conf;
 
-    mkdir("tmp", 0700);
-    snprintf(path, sizeof(path), "tmp/%s.lua", name);
-
-    f = fopen(path, "wb");
-    fputs(src, f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = memory ? memory : 8 * 1024 * 1024;
     conf.timeout = timeout ? timeout : 1000000;
 
-    return faas_function_create(&conf, err, 512);
+    return th_function("tmp", name, src, &conf, err, 512);
 }
 
 

@@ -47,30 +47,13 @@ wake(void *data)
 static faas_function_t *
 mkfn(const char *name, const char *src)
 {
-    char                  path[256], err[512];
-    FILE                 *f;
-    faas_function_t      *fn;
     faas_function_conf_t  conf;
 
-    snprintf(path, sizeof(path), "%s/%s.lua", base, name);
-    f = fopen(path, "wb");
-    fputs(src, f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = 4 * 1024 * 1024;
     conf.timeout = 2000000;
 
-    fn = faas_function_create(&conf, err, sizeof(err));
-    if (fn == NULL) {
-        fprintf(stderr, "%s: %s\n", name, err);
-        exit(1);
-    }
-
-    return fn;
+    return th_function(base, name, src, &conf, NULL, 0);
 }
 
 

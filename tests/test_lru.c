@@ -13,32 +13,13 @@
 static faas_function_t *
 mkfn(const char *name, const char *src)
 {
-    char                  path[256], err[512];
-    FILE                 *f;
-    faas_function_t      *fn;
     faas_function_conf_t  conf;
 
-    mkdir("tmp", 0700);
-    snprintf(path, sizeof(path), "tmp/lru_%s.lua", name);
-
-    f = fopen(path, "wb");
-    fputs(src, f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = 1024 * 1024;
     conf.timeout = 1000000;
 
-    fn = faas_function_create(&conf, err, sizeof(err));
-    if (fn == NULL) {
-        fprintf(stderr, "%s: %s\n", name, err);
-        exit(1);
-    }
-
-    return fn;
+    return th_function("tmp", name, src, &conf, NULL, 0);
 }
 
 

@@ -18,32 +18,13 @@ static size_t  to_body_max;
 static faas_function_t *
 to_fn(const char *name, const char *src)
 {
-    char                  path[256], err[512];
-    FILE                 *f;
-    faas_function_t      *fn;
     faas_function_conf_t  conf;
 
-    mkdir("tmp", 0700);
-    snprintf(path, sizeof(path), "tmp/%s.lua", name);
-
-    f = fopen(path, "wb");
-    fputs(src, f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = 2 * 1024 * 1024;
     conf.timeout = 100000;
 
-    fn = faas_function_create(&conf, err, sizeof(err));
-    if (fn == NULL) {
-        fprintf(stderr, "%s: %s\n", name, err);
-        exit(1);
-    }
-
-    return fn;
+    return th_function("tmp", name, src, &conf, NULL, 0);
 }
 
 

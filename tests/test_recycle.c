@@ -14,34 +14,15 @@ static faas_function_t *
 mkfn(const char *name, const char *src, size_t memory, uint64_t max,
     size_t high)
 {
-    char                  path[256], err[512];
-    FILE                 *f;
-    faas_function_t      *fn;
     faas_function_conf_t  conf;
 
-    mkdir("tmp", 0700);
-    snprintf(path, sizeof(path), "tmp/%s.lua", name);
-
-    f = fopen(path, "wb");
-    fputs(src, f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = memory;
     conf.timeout = 1000000;
     conf.max_invocations = max;
     conf.memory_high = high;
 
-    fn = faas_function_create(&conf, err, sizeof(err));
-    if (fn == NULL) {
-        fprintf(stderr, "%s: %s\n", name, err);
-        exit(1);
-    }
-
-    return fn;
+    return th_function("tmp", name, src, &conf, NULL, 0);
 }
 
 

@@ -14,31 +14,19 @@ static faas_function_t *
 mkfn(const char *name, const char *src, size_t memory, uint64_t timeout,
     uint64_t instructions, char *err)
 {
-    char                  path[256];
-    FILE                 *f;
     faas_function_conf_t  conf;
     static faas_str_t     env[2] = {
         { "GREETING", 8 }, { "hello", 5 }
     };
 
-    mkdir("tmp", 0700);
-    snprintf(path, sizeof(path), "tmp/%s.lua", name);
-
-    f = fopen(path, "wb");
-    fputs(src, f);
-    fclose(f);
-
     memset(&conf, 0, sizeof(conf));
-    conf.name.data = name;
-    conf.name.len = strlen(name);
-    conf.path = path;
     conf.memory = memory ? memory : 2 * 1024 * 1024;
     conf.timeout = timeout ? timeout : 50000;
     conf.instructions = instructions;
     conf.env = env;
     conf.nenv = 1;
 
-    return faas_function_create(&conf, err, 512);
+    return th_function("tmp", name, src, &conf, err, 512);
 }
 
 
