@@ -6,58 +6,12 @@
  * then "name: value" header lines, an empty line, and the body.
  */
 
-#include <unistd.h>
-
 #include "fuzz/fuzz.h"
-#include "scripting/faas_backend.h"
 
 
 static faas_backend_t  *fz_backends[3];
 
 
-static faas_backend_t *
-fz_backend(const char *name, faas_proto_e proto, const char *creds)
-{
-    char                  path[512], err[256];
-    FILE                 *f;
-    faas_backend_t       *b;
-    faas_backend_conf_t   bc;
-
-    memset(&bc, 0, sizeof(bc));
-    bc.name.data = name;
-    bc.name.len = strlen(name);
-    bc.protocol = proto;
-    bc.location.data = "/_b";
-    bc.location.len = 3;
-    bc.ns.data = "_";
-    bc.ns.len = 1;
-    bc.region.data = "us-east-1";
-    bc.region.len = 9;
-    bc.timeout = 10000000;
-    bc.retries = 1;
-    bc.max_answer = 1024 * 1024;
-
-    if (creds) {
-        snprintf(path, sizeof(path), "/tmp/fuzz_backend.%d.%s",
-                 (int) getpid(), name);
-        f = fopen(path, "w");
-        fputs(creds, f);
-        fclose(f);
-        bc.credentials = path;
-    }
-
-    b = faas_backend_create(&bc, err, sizeof(err));
-    if (creds) {
-        unlink(path);
-    }
-
-    if (b == NULL) {
-        fprintf(stderr, "fuzz: %s\n", err);
-        exit(1);
-    }
-
-    return b;
-}
 
 
 int
@@ -66,11 +20,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void) argc;
     (void) argv;
 
-    fz_backends[0] = fz_backend("ow", FAAS_PROTO_OPENWHISK, "u:k\n");
-    fz_backends[1] = fz_backend("lam", FAAS_PROTO_LAMBDA,
-                                "[default]\naws_access_key_id = A\n"
-                                "aws_secret_access_key = S\n");
-    fz_backends[2] = fz_backend("fn", FAAS_PROTO_HTTP, NULL);
+    fz_backends[0] = th_backend_new("/tmp", "fuzz_ow", FAAS_PROTO_OPENWHISK,
+                                    "u:k\n", NULL);
+    fz_backends[1] = th_backend_new("/tmp", "fuzz_lam", FAAS_PROTO_LAMBDA,
+                                    "[default]\naws_access_key_id = A\n"
+                                    "aws_secret_access_key = S\n", NULL);
+    fz_backends[2] = th_backend_new("/tmp", "fuzz_fn", FAAS_PROTO_HTTP,
+                                    NULL, NULL);
 
     return 0;
 }

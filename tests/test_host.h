@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "scripting/faas_runtime.h"
+#include "scripting/faas_backend.h"
 
 #define TH_MAX  32
 
@@ -398,6 +399,65 @@ th_function(const char *dir, const char *name, const char *src,
     }
 
     return fn;
+}
+
+
+/*
+ * A backend for the tests and fuzzers of the regional tier: location
+ * /_be, region us-east-1, the defaults of faas_backend; creds (or NULL)
+ * is written to DIR/NAME.cred as its credentials file.  tune (or NULL)
+ * changes the configuration; a backend that is refused stops the test.
+ */
+static inline faas_backend_t *
+th_backend_new(const char *dir, const char *name, faas_proto_e proto,
+    const char *creds, void (*tune)(faas_backend_conf_t *bc))
+{
+    char                  path[256], err[256];
+    FILE                 *f;
+    faas_backend_t       *b;
+    faas_backend_conf_t   bc;
+
+    memset(&bc, 0, sizeof(bc));
+    bc.name.data = name;
+    bc.name.len = strlen(name);
+    bc.protocol = proto;
+    bc.location.data = "/_be/";
+    bc.location.len = 5;
+    bc.ns.data = "_";
+    bc.ns.len = 1;
+    bc.region.data = "us-east-1";
+    bc.region.len = 9;
+    bc.timeout = 2000000;
+    bc.retries = 1;
+    bc.breaker = 5;
+    bc.breaker_open = 10000000;
+    bc.max_answer = 1024 * 1024;
+
+    if (creds) {
+        mkdir(dir, 0700);
+        snprintf(path, sizeof(path), "%s/%s.cred", dir, name);
+        f = fopen(path, "wb");
+        if (f == NULL) {
+            perror(path);
+            exit(1);
+        }
+
+        fputs(creds, f);
+        fclose(f);
+        bc.credentials = path;
+    }
+
+    if (tune) {
+        tune(&bc);
+    }
+
+    b = faas_backend_create(&bc, err, sizeof(err));
+    if (b == NULL) {
+        fprintf(stderr, "backend %s: %s\n", name, err);
+        exit(1);
+    }
+
+    return b;
 }
 
 

@@ -61,46 +61,7 @@ static faas_backend_t *
 mkbackend(const char *name, faas_proto_e proto, const char *creds,
     void (*tune)(faas_backend_conf_t *bc))
 {
-    char                  path[256], err[256];
-    FILE                 *f;
-    faas_backend_t       *b;
-    faas_backend_conf_t   bc;
-
-    memset(&bc, 0, sizeof(bc));
-    bc.name.data = name;
-    bc.name.len = strlen(name);
-    bc.protocol = proto;
-    bc.location.data = "/_be/";
-    bc.location.len = 5;
-    bc.ns.data = "_";
-    bc.ns.len = 1;
-    bc.region.data = "us-east-1";
-    bc.region.len = 9;
-    bc.timeout = 2000000;
-    bc.retries = 1;
-    bc.breaker = 5;
-    bc.breaker_open = 10000000;
-    bc.max_answer = 1024 * 1024;
-
-    if (creds) {
-        snprintf(path, sizeof(path), "%s/%s.cred", base, name);
-        f = fopen(path, "wb");
-        fputs(creds, f);
-        fclose(f);
-        bc.credentials = path;
-    }
-
-    if (tune) {
-        tune(&bc);
-    }
-
-    b = faas_backend_create(&bc, err, sizeof(err));
-    if (b == NULL) {
-        fprintf(stderr, "backend %s: %s\n", name, err);
-        exit(1);
-    }
-
-    return b;
+    return th_backend_new(base, name, proto, creds, tune);
 }
 
 
