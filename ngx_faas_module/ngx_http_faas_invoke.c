@@ -149,6 +149,14 @@ ngx_http_faas_wait(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
 
     faas_invoke_set_wake(inv, ngx_http_faas_wait_wake, w);
 
+    /*
+     * A client that closes its connection while the call waits ends the
+     * request at once (499): the cleanup cancels the invocation and the
+     * request to the backend, rather than both running to their end.
+     */
+
+    r->read_event_handler = ngx_http_test_reading;
+
     return ngx_http_faas_wait_drive(w);
 }
 
@@ -630,6 +638,7 @@ ngx_http_faas_wait_ready(ngx_http_faas_wait_t *w)
     }
 
     w->inv = NULL;
+    w->request->read_event_handler = ngx_http_block_reading;
 
     return 1;
 }

@@ -141,6 +141,11 @@ my @bad = grep { /\[(alert|crit|emerg)\]|signal \d+ \(SIG(SEGV|ABRT)/ }
           $nginx->errors;
 is_deeply(\@bad, [], 'no alert or crash in the error log');
 
+# the abort ended the request while it waited, not when the call was over
+open my $log, '<', "$nginx->{prefix}/logs/error.log" or die $!;
+ok((grep { /client prematurely closed connection.*request: "GET \/t\?fn&slow&800&gone/ }
+    <$log>), 'the waiting request saw its client go away');
+
 $nginx->stop;
 $be->stop;
 
