@@ -137,8 +137,8 @@ location /t { faas_forward fn echo; }
 --- request
 GET /t
 --- error_code: 502
---- error_log
-faas_forward: invalid answer: the function's answer has no statusCode
+--- error_log eval
+qr/faas_forward: action "echo", request_id=[0-9a-f]{32}: invalid answer: the function.s answer has no statusCode/
 
 
 
