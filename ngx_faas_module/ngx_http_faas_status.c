@@ -441,6 +441,44 @@ ngx_http_faas_label(u_char *p, ngx_str_t *name)
 }
 
 
+/*
+ * One series of a histogram: the cumulative buckets, the sum (total is
+ * in units of 1/unit second: microseconds or milliseconds) and the count.
+ */
+
+static u_char *
+ngx_http_faas_histogram(u_char *p, char *name, char *label, ngx_str_t *value,
+    ngx_atomic_t *buckets, char **le, ngx_uint_t n, ngx_atomic_uint_t total,
+    ngx_atomic_uint_t unit)
+{
+    ngx_uint_t         k;
+    ngx_atomic_uint_t  cum;
+
+    cum = 0;
+
+    for (k = 0; k <= n; k++) {
+        cum += buckets[k];
+
+        p = ngx_sprintf(p, "%s_bucket{%s=\"", name, label);
+        p = ngx_http_faas_label(p, value);
+        p = ngx_sprintf(p, "\",le=\"%s\"} %uA\n", k < n ? le[k] : "+Inf",
+                        cum);
+    }
+
+    p = ngx_sprintf(p, "%s_sum{%s=\"", name, label);
+    p = ngx_http_faas_label(p, value);
+
+    p = (unit == 1000000)
+        ? ngx_sprintf(p, "\"} %uA.%06uA\n", total / unit, total % unit)
+        : ngx_sprintf(p, "\"} %uA.%03uA\n", total / unit, total % unit);
+
+    p = ngx_sprintf(p, "%s_count{%s=\"", name, label);
+    p = ngx_http_faas_label(p, value);
+
+    return ngx_sprintf(p, "\"} %uA\n", cum);
+}
+
+
 static ngx_atomic_uint_t
 ngx_http_faas_memory(ngx_http_faas_stats_t *stats, ngx_uint_t i)
 {
@@ -463,7 +501,6 @@ ngx_http_faas_status_prometheus(ngx_http_request_t *r, u_char *p,
 {
     size_t                      used;
     ngx_uint_t                  i, k, n;
-    ngx_atomic_uint_t           cum;
     ngx_http_faas_fn_stats_t   *fs;
     ngx_http_faas_function_t   *f;
     ngx_http_faas_main_conf_t  *fmcf;
@@ -522,26 +559,11 @@ ngx_http_faas_status_prometheus(ngx_http_request_t *r, u_char *p,
 
     for (i = 0; i < n; i++) {
         fs = &stats->fn[i];
-        cum = 0;
-
-        for (k = 0; k <= NGX_HTTP_FAAS_BUCKETS; k++) {
-            cum += fs->buckets[k];
-
-            p = ngx_sprintf(p, "faas_duration_seconds_bucket{function=\"");
-            p = ngx_http_faas_label(p, &f[i].name);
-            p = ngx_sprintf(p, "\",le=\"%s\"} %uA\n",
-                            k < NGX_HTTP_FAAS_BUCKETS
-                            ? ngx_http_faas_bucket_le[k] : "+Inf", cum);
-        }
-
-        p = ngx_sprintf(p, "faas_duration_seconds_sum{function=\"");
-        p = ngx_http_faas_label(p, &f[i].name);
-        p = ngx_sprintf(p, "\"} %uA.%06uA\n", fs->duration_us / 1000000,
-                        fs->duration_us % 1000000);
-
-        p = ngx_sprintf(p, "faas_duration_seconds_count{function=\"");
-        p = ngx_http_faas_label(p, &f[i].name);
-        p = ngx_sprintf(p, "\"} %uA\n", cum);
+        p = ngx_http_faas_histogram(p, "faas_duration_seconds", "function",
+                                    &f[i].name, fs->buckets,
+                                    ngx_http_faas_bucket_le,
+                                    NGX_HTTP_FAAS_BUCKETS, fs->duration_us,
+                                    1000000);
     }
 
     p = ngx_sprintf(p, "# HELP faas_memory_bytes Lua memory of the "
@@ -572,7 +594,6 @@ ngx_http_faas_status_backends(ngx_http_request_t *r, u_char *p,
     ngx_http_faas_stats_t *stats)
 {
     ngx_uint_t                  i, k, n;
-    ngx_atomic_uint_t           cum;
     ngx_http_faas_backend_t    *be;
     ngx_http_faas_be_stats_t   *bs;
     ngx_http_faas_main_conf_t  *fmcf;
@@ -618,28 +639,11 @@ ngx_http_faas_status_backends(ngx_http_request_t *r, u_char *p,
 
     for (i = 0; i < n; i++) {
         bs = &ngx_http_faas_be_stats(stats)[i];
-        cum = 0;
-
-        for (k = 0; k <= NGX_HTTP_FAAS_BE_BUCKETS; k++) {
-            cum += bs->buckets[k];
-
-            p = ngx_sprintf(p, "faas_backend_duration_seconds_bucket"
-                            "{backend=\"");
-            p = ngx_http_faas_label(p, &be[i].name);
-            p = ngx_sprintf(p, "\",le=\"%s\"} %uA\n",
-                            k < NGX_HTTP_FAAS_BE_BUCKETS
-                            ? ngx_http_faas_be_bucket_le[k] : "+Inf", cum);
-        }
-
-        p = ngx_sprintf(p, "faas_backend_duration_seconds_sum{backend=\"");
-        p = ngx_http_faas_label(p, &be[i].name);
-        p = ngx_sprintf(p, "\"} %uA.%03uA\n", bs->duration_ms / 1000,
-                        bs->duration_ms % 1000);
-
-        p = ngx_sprintf(p, "faas_backend_duration_seconds_count"
-                        "{backend=\"");
-        p = ngx_http_faas_label(p, &be[i].name);
-        p = ngx_sprintf(p, "\"} %uA\n", cum);
+        p = ngx_http_faas_histogram(p, "faas_backend_duration_seconds",
+                                    "backend", &be[i].name, bs->buckets,
+                                    ngx_http_faas_be_bucket_le,
+                                    NGX_HTTP_FAAS_BE_BUCKETS,
+                                    bs->duration_ms, 1000);
     }
 
     p = ngx_sprintf(p, "# HELP faas_backend_cache_total Results of "
