@@ -101,10 +101,14 @@ like($res->{content},
      qr/^\{(?=.*"quote":"Make it work, make it right, make it fast\.")(?=.*"path":"\/api\/quote")/,
      'demo: the function got the API Gateway event of the request');
 
+$res = $http->get("$edge/api/quote");
+like($res->{content}, qr/"quote":"Simplicity is prerequisite for reliability\."/,
+     'demo: the API route without a query string');
+
 $res = $http->get("$edge/faas/metrics");
 like($res->{content}, qr/^faas_invocations_total\{function="visits",event="viewer-request"\} 3$/m,
      'demo: the metrics page');
-like($res->{content}, qr/^faas_backend_requests_total\{backend="regional",status="200"\} 1$/m,
+like($res->{content}, qr/^faas_backend_requests_total\{backend="regional",status="200"\} 2$/m,
      'demo: the backend request counted');
 
 $nginx->stop;

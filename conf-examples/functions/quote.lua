@@ -11,7 +11,9 @@ local quotes = {
 return function(event)
   local request = event.Records[1].cf.request
   local api = faas.json.decode(faas.crypto.base64_decode(request.body.data))
-  local n = tonumber((api.queryStringParameters or {}).n) or 1
+  -- no query string is JSON null: faas.json.null, not a table
+  local qs = api.queryStringParameters
+  local n = tonumber(type(qs) == "table" and qs.n) or 1
   local quote = quotes[(n - 1) % #quotes + 1]
   local answer = {
     statusCode = 200,
