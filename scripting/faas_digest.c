@@ -25,6 +25,19 @@ faas_hex_encode(char *dst, const unsigned char *src, size_t len)
 
 
 int
+faas_hex_value(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+
+int
 faas_sha256(const void *data, size_t len, unsigned char out[FAAS_SHA256_LEN])
 {
     if (EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL) != 1) {

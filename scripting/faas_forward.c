@@ -16,6 +16,7 @@
 
 #include "faas_state.h"
 #include "faas_lib.h"
+#include "faas_digest.h"
 #include "faas_backend.h"
 
 
@@ -29,7 +30,6 @@ typedef struct {
 static int faas_forward_header(void *arg, faas_header_t *h);
 static int faas_forward_query(cJSON *single, cJSON *multi, faas_str_t *q);
 static char *faas_forward_unescape(const char *p, size_t len);
-static int faas_forward_hex(char c);
 static int faas_forward_body(cJSON *event, const char *name, faas_str_t *body,
     const char *flag);
 static int faas_forward_get(const faas_host_t *host, void *req,
@@ -338,8 +338,8 @@ faas_forward_unescape(const char *p, size_t len)
         }
 
         if (p[i] == '%' && i + 2 < len) {
-            hi = faas_forward_hex(p[i + 1]);
-            lo = faas_forward_hex(p[i + 2]);
+            hi = faas_hex_value((unsigned char) p[i + 1]);
+            lo = faas_hex_value((unsigned char) p[i + 2]);
 
             if (hi >= 0 && lo >= 0 && (hi | lo)) {
                 *o++ = (char) (hi << 4 | lo);
@@ -356,15 +356,6 @@ faas_forward_unescape(const char *p, size_t len)
     *o = '\0';
 
     return out;
-}
-
-
-static int
-faas_forward_hex(char c)
-{
-    return (c >= '0' && c <= '9') ? c - '0'
-           : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-           : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
 

@@ -48,7 +48,6 @@ static char *faas_sigv4_encode(char *p, const char *s, size_t len);
 static size_t faas_sigv4_piece(const char **s, const char *end, char sep);
 static char *faas_sigv4_path(char *out, const faas_str_t *path);
 static int faas_sigv4_pair_cmp(const void *one, const void *two);
-static int faas_sigv4_hex(unsigned char ch);
 static char *faas_sigv4_reencode(char *p, const char *s, size_t len);
 static char *faas_sigv4_query(char *p, const faas_str_t *query);
 static int faas_sigv4_name_cmp(const faas_str_t *a, const faas_str_t *b);
@@ -305,19 +304,6 @@ faas_sigv4_pair_cmp(const void *one, const void *two)
 }
 
 
-static int
-faas_sigv4_hex(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-
-    ch |= 0x20;
-
-    return (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10 : -1;
-}
-
-
 /*
  * Percent-decodes s (a '%' not followed by two hex digits stands for
  * itself) and encodes it again, so that "%7e", "~" and "%7E" sign alike,
@@ -335,8 +321,8 @@ faas_sigv4_reencode(char *p, const char *s, size_t len)
         ch = s[i];
 
         if (ch == '%' && i + 2 < len) {
-            hi = faas_sigv4_hex((unsigned char) s[i + 1]);
-            lo = faas_sigv4_hex((unsigned char) s[i + 2]);
+            hi = faas_hex_value((unsigned char) s[i + 1]);
+            lo = faas_hex_value((unsigned char) s[i + 2]);
 
             if (hi >= 0 && lo >= 0) {
                 ch = (char) (hi << 4 | lo);
