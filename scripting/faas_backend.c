@@ -10,11 +10,10 @@
 #include <string.h>
 
 #include "faas_backend_int.h"
+#include "faas_file.h"
 #include "faas_lib.h"
 
 
-static char *faas_backend_read(const char *path, size_t *len, char *err,
-    size_t errlen);
 static int faas_backend_auth(faas_backend_t *b, char *text, size_t len,
     char *err, size_t errlen);
 static int faas_backend_aws(faas_backend_t *b, char *err, size_t errlen);
@@ -47,6 +46,7 @@ faas_backend_t *
 faas_backend_create(faas_backend_conf_t *conf, char *err, size_t errlen)
 {
     char            *text;
+    char             cerr[256];
     size_t           len;
     faas_backend_t  *b;
 
@@ -84,8 +84,10 @@ faas_backend_create(faas_backend_conf_t *conf, char *err, size_t errlen)
     len = 0;
 
     if (conf->credentials) {
-        text = faas_backend_read(conf->credentials, &len, err, errlen);
+        text = faas_file_read(conf->credentials, 64 * 1024, &len, NULL,
+                              cerr, sizeof(cerr));
         if (text == NULL) {
+            snprintf(err, errlen, "credentials: %s", cerr);
             goto failed;
         }
     }
@@ -242,58 +244,6 @@ faas_backend_outcome(faas_backend_t *b, int ok, uint64_t now)
     if (b->conf.breaker && b->failures >= b->conf.breaker) {
         b->open_until = now + b->conf.breaker_open;
     }
-}
-
-
-static char *
-faas_backend_read(const char *path, size_t *len, char *err, size_t errlen)
-{
-    long   n;
-    char  *text;
-    FILE  *f;
-
-    f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "credentials \"%s\": %s", path,
-                 strerror(errno));
-        return NULL;
-    }
-
-    text = NULL;
-
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0
-        || fseek(f, 0, SEEK_SET) != 0)
-    {
-        snprintf(err, errlen, "credentials \"%s\": %s", path,
-                 strerror(errno));
-        goto done;
-    }
-
-    if (n > 64 * 1024) {
-        snprintf(err, errlen, "credentials \"%s\": larger than 64k", path);
-        goto done;
-    }
-
-    text = malloc(n + 1);
-    if (text == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-
-    if (fread(text, 1, n, f) != (size_t) n) {
-        snprintf(err, errlen, "credentials \"%s\": short read", path);
-        free(text);
-        text = NULL;
-        goto done;
-    }
-
-    text[n] = '\0';
-    *len = n;
-
-done:
-
-    fclose(f);
-    return text;
 }
 
 

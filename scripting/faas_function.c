@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "faas_state.h"
+#include "faas_file.h"
 
 
 static int faas_function_read(faas_function_t *fn, char *err,
@@ -209,52 +210,19 @@ faas_function_index(faas_function_t *fn)
 static int
 faas_function_read(faas_function_t *fn, char *err, size_t errlen)
 {
-    long         size;
-    FILE        *f;
+    size_t       size;
     struct stat  sb;
 
-    f = fopen(fn->path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "cannot open \"%s\": %s", fn->path,
-                 strerror(errno));
-        return FAAS_ERROR;
-    }
+    /* a source file has no business being near the size of memory */
 
-    /*
-     * Taken before reading: a file changed while it is read differs next
-     * time, and a bad file is reported once, not at every check.
-     */
-
-    if (fstat(fileno(f), &sb) == 0) {
-        fn->mtime = sb.st_mtim;
-        fn->size = sb.st_size;
-    }
-
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0
-        || fseek(f, 0, SEEK_SET) != 0)
-    {
-        snprintf(err, errlen, "cannot read \"%s\": %s", fn->path,
-                 strerror(errno));
-        fclose(f);
-        return FAAS_ERROR;
-    }
-
-    fn->source = malloc(size + 1);
+    fn->source = faas_file_read(fn->path, (size_t) 1 << 30, &size, &sb,
+                                err, errlen);
     if (fn->source == NULL) {
-        snprintf(err, errlen, "out of memory reading \"%s\"", fn->path);
-        fclose(f);
         return FAAS_ERROR;
     }
 
-    if (fread(fn->source, 1, size, f) != (size_t) size) {
-        snprintf(err, errlen, "cannot read \"%s\"", fn->path);
-        fclose(f);
-        return FAAS_ERROR;
-    }
-
-    fclose(f);
-
-    fn->source[size] = '\0';
+    fn->mtime = sb.st_mtim;
+    fn->size = sb.st_size;
     fn->source_len = size;
 
     /* LuaJIT and Lua bytecode both start with ESC */

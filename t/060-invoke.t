@@ -489,4 +489,4 @@ location= must be a URI of this server
 faas_backend x protocol=lambda region=us-east-1 location=/_x credentials=html/none.ini;
 --- must_die
 --- error_log eval
-qr/faas_backend "x": credentials "\S+none\.ini": No such file or directory/
+qr/faas_backend "x": credentials: cannot open "\S+none\.ini": No such file or directory/
