@@ -25,6 +25,7 @@ static ngx_int_t ngx_http_faas_wait_done(ngx_http_request_t *sr, void *data,
     ngx_int_t rc);
 static void ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w,
     ngx_http_request_t *sr, ngx_int_t rc, faas_backend_response_t *resp);
+static int ngx_http_faas_wait_header(void *arg, faas_header_t *h);
 static void ngx_http_faas_wait_timer(ngx_event_t *ev);
 static void ngx_http_faas_wait_abort(ngx_http_faas_wait_t *w);
 static void ngx_http_faas_wait_wake(void *data);
@@ -402,12 +403,8 @@ static void
 ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
     ngx_int_t rc, faas_backend_response_t *resp)
 {
-    size_t                n;
-    ngx_uint_t            i;
-    ngx_list_part_t      *part;
-    ngx_table_elt_t      *h;
     ngx_uint_t            status;
-    faas_header_t        *fh;
+    ngx_array_t          *a;
     ngx_http_upstream_t  *u;
 
     ngx_memzero(resp, sizeof(faas_backend_response_t));
@@ -475,54 +472,38 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
     resp->body.data = (const char *) w->answer.data;
     resp->body.len = w->answer.len;
 
-    n = 0;
-    part = &sr->headers_out.headers.part;
+    /* the host's own view of response headers, lowercase names */
 
-    for ( /* void */ ; part; part = part->next) {
-        n += part->nelts;
-    }
+    a = ngx_array_create(sr->pool, 8, sizeof(faas_header_t));
 
-    fh = ngx_palloc(sr->pool, (n + 1) * sizeof(faas_header_t));
-    if (fh == NULL) {
+    if (a == NULL
+        || ngx_http_faas_host.headers(sr, FAAS_MSG_RESPONSE,
+                                      ngx_http_faas_wait_header, a)
+           != FAAS_OK)
+    {
         return;
     }
 
-    resp->headers = fh;
-    part = &sr->headers_out.headers.part;
-    h = part->elts;
+    resp->headers = a->elts;
+    resp->nheaders = a->nelts;
+}
 
-    for (i = 0; /* void */; i++) {
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
+static int
+ngx_http_faas_wait_header(void *arg, faas_header_t *h)
+{
+    ngx_array_t  *a = arg;
 
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
+    faas_header_t  *fh;
 
-        if (h[i].hash == 0 || h[i].key.len == 0) {
-            continue;
-        }
-
-        fh->key.data = (const char *) h[i].key.data;
-        fh->key.len = h[i].key.len;
-
-        fh->lname.data = ngx_pnalloc(sr->pool, h[i].key.len);
-        if (fh->lname.data == NULL) {
-            return;
-        }
-
-        ngx_strlow((u_char *) fh->lname.data, h[i].key.data, h[i].key.len);
-        fh->lname.len = h[i].key.len;
-        fh->value.data = (const char *) h[i].value.data;
-        fh->value.len = h[i].value.len;
-
-        fh++;
-        resp->nheaders++;
+    fh = ngx_array_push(a);
+    if (fh == NULL) {
+        return FAAS_ERROR;
     }
+
+    *fh = *h;
+
+    return FAAS_OK;
 }
 
 
