@@ -182,6 +182,7 @@ ngx_http_faas_geo_init(ngx_conf_t *cf)
 static faas_geo_result_t *
 ngx_http_faas_geo_viewer(ngx_http_request_t *r, ngx_int_t *rc)
 {
+    ngx_http_faas_geo_t        *geo;
     ngx_http_faas_ctx_t        *ctx;
     ngx_http_faas_main_conf_t  *fmcf;
 
@@ -198,23 +199,30 @@ ngx_http_faas_geo_viewer(ngx_http_request_t *r, ngx_int_t *rc)
         return NULL;
     }
 
-    if (!ctx->geo_done) {
-        ctx->geo_done = 1;
-        ctx->geo_rc = faas_geo_lookup_sockaddr(fmcf->geo,
-                                               r->connection->sockaddr,
-                                               &ctx->geo, ctx->geo_err,
-                                               sizeof(ctx->geo_err));
+    if (ctx->geo == NULL) {
+        geo = ngx_palloc(r->pool, sizeof(ngx_http_faas_geo_t));
+        if (geo == NULL) {
+            *rc = FAAS_GEO_ERROR;
+            return NULL;
+        }
 
-        if (ctx->geo_rc != FAAS_GEO_OK) {
+        geo->err[0] = '\0';
+        geo->rc = faas_geo_lookup_sockaddr(fmcf->geo, r->connection->sockaddr,
+                                           &geo->result, geo->err,
+                                           sizeof(geo->err));
+
+        if (geo->rc != FAAS_GEO_OK) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "faas: geolocation of %V failed: %s",
-                          &r->connection->addr_text, ctx->geo_err);
+                          &r->connection->addr_text, geo->err);
         }
+
+        ctx->geo = geo;
     }
 
-    *rc = ctx->geo_rc;
+    *rc = ctx->geo->rc;
 
-    return &ctx->geo;
+    return &ctx->geo->result;
 }
 
 
@@ -249,7 +257,8 @@ ngx_http_faas_geo_lookup(void *req, faas_str_t *addr, faas_geo_result_t *res,
 
     } else if (rc != FAAS_DECLINED) {
         ctx = ngx_http_faas_get_ctx(r->main);
-        ngx_cpystrn((u_char *) err, (u_char *) (ctx ? ctx->geo_err : ""),
+        ngx_cpystrn((u_char *) err,
+                    (u_char *) (ctx && ctx->geo ? ctx->geo->err : ""),
                     errlen);
     }
 

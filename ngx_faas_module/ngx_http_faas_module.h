@@ -91,22 +91,27 @@ typedef struct {
 
 
 typedef struct {
+    faas_geo_result_t           result;
+    ngx_int_t                   rc;
+    char                        err[256];
+} ngx_http_faas_geo_t;
+
+
+typedef struct {
     ngx_http_request_t         *request;
     ngx_str_t                   body;       /* generated or replacement */
     ngx_int_t                   status;     /* of a generated response */
     ngx_msec_t                  duration_us; /* in functions, in all */
     u_char                      status_text[NGX_INT_T_LEN];
 
-    faas_geo_result_t           geo;        /* of the viewer */
-    ngx_int_t                   geo_rc;
-    char                        geo_err[256];
+    /* the viewer's geolocation, looked up on first use */
+    ngx_http_faas_geo_t        *geo;
 
     unsigned                    viewer_request_done:1;
     unsigned                    viewer_response_done:1;
     unsigned                    generated:1;
     unsigned                    replace_body:1;
     unsigned                    body_sent:1;
-    unsigned                    geo_done:1;
     unsigned                    geo_headers_done:1;
 
     /* the origin side: ngx_http_faas_origin.c, ngx_http_faas_body.c */
@@ -132,7 +137,7 @@ typedef struct {
     /* the call of a request event, kept while its handler waits */
     faas_call_t                 call;
     ngx_uint_t                  seq;        /* its place in the sequence */
-    struct timespec             call_start;
+    uint64_t                    call_start; /* faas_now_us() */
     ngx_http_faas_wait_t       *wait;
     faas_invoke_t              *forward;    /* faas_forward's call */
 } ngx_http_faas_ctx_t;

@@ -126,7 +126,6 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     ngx_int_t                   rc;
     ngx_msec_t                  us;
     ngx_uint_t                  i, resumed;
-    struct timespec             t1;
     faas_function_t           **fn;
     ngx_http_faas_ctx_t        *ctx;
     ngx_http_faas_loc_conf_t   *flcf;
@@ -180,7 +179,8 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
             }
 
             call->fn = fn[i];
-            (void) clock_gettime(CLOCK_MONOTONIC, &ctx->call_start);
+            call->start = faas_now_us();
+            ctx->call_start = call->start;
 
             rc = faas_call(call);
         }
@@ -201,10 +201,7 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
         /* the time of the function, waits for backends included */
 
-        (void) clock_gettime(CLOCK_MONOTONIC, &t1);
-
-        us = (t1.tv_sec - ctx->call_start.tv_sec) * 1000000
-             + (t1.tv_nsec - ctx->call_start.tv_nsec) / 1000;
+        us = faas_now_us() - ctx->call_start;
 
         ctx->duration_us += us;
 

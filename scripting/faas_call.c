@@ -21,6 +21,9 @@
 
 
 static void faas_run_start(faas_state_t *st, faas_call_t *call);
+static lua_State *faas_call_start(faas_state_t *st);
+static int faas_call_quiet(faas_state_t *st, lua_State *co);
+static void faas_call_keep_thread(faas_state_t *st);
 static int faas_call_resume_run(lua_State *L);
 static int faas_call_after(lua_State *L, faas_state_t *st, lua_State *co,
     int status);
@@ -34,7 +37,8 @@ static void faas_run_drop(faas_state_t *st);
 int
 faas_call(faas_call_t *call)
 {
-    int            rc;
+    int            rc, status;
+    lua_State     *L, *co;
     faas_state_t  *st;
 
     call->fail = FAAS_FAIL_NONE;
@@ -50,14 +54,44 @@ faas_call(faas_call_t *call)
 
     faas_run_start(st, call);
 
+    L = st->L;
+
     /*
-     * lua_cpcall would make a closure of faas_call_run on every call: the
-     * state keeps one (nothing here allocates before the protected call)
+     * lua_resume() protects the handler itself.  With a kept coroutine
+     * and the event's tables free, nothing before it allocates, so it
+     * needs no protected call around it; after it, only a handler that
+     * returned something (the write-back), failed or yielded does.  So
+     * a state whose handler returned nil last time (a handler that
+     * looks and lets the request go on, most often) runs it unprotected
+     * and ends without a protected call; any other runs it all in one.
+     * lua_cpcall would make a closure on every call: the state keeps
+     * both C functions.
      */
 
-    lua_rawgeti(st->L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_RUN]);
-    lua_pushlightuserdata(st->L, st);
-    rc = lua_pcall(st->L, 1, 0, 0);
+    if (st->quiet && st->refs[FAAS_REF_THREAD] != LUA_NOREF
+        && !st->event_taken)
+    {
+        faas_event_renew(L, st, 0);
+        co = faas_call_start(st);
+        status = lua_resume(co, 2);
+
+        if (status == 0 && faas_call_quiet(st, co)) {
+            lua_settop(co, 0);
+            faas_call_keep_thread(st);
+            return faas_call_end(st, call, 0);
+        }
+
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_AFTER]);
+        lua_pushlightuserdata(L, st);
+        lua_pushinteger(L, status);
+        rc = lua_pcall(L, 2, 0, 0);
+
+        return faas_call_end(st, call, rc);
+    }
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_RUN]);
+    lua_pushlightuserdata(L, st);
+    rc = lua_pcall(L, 1, 0, 0);
 
     return faas_call_end(st, call, rc);
 }
@@ -173,27 +207,85 @@ faas_call_run(lua_State *L)
 
     st = lua_touserdata(L, 1);
 
-    /* a coroutine that finished cleanly is reused by the next call */
+    /* what faas_call_start() needs, made here where errors are caught */
 
-    if (st->refs[FAAS_REF_THREAD] != LUA_NOREF) {
-        st->run.thread = st->refs[FAAS_REF_THREAD];
-        st->refs[FAAS_REF_THREAD] = LUA_NOREF;
-        lua_rawgeti(L, LUA_REGISTRYINDEX, st->run.thread);
-        co = lua_tothread(L, -1);
-
-    } else {
-        co = lua_newthread(L);
-        lua_pushvalue(L, -1);
-        st->run.thread = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (st->refs[FAAS_REF_THREAD] == LUA_NOREF) {
+        st->kept = lua_newthread(L);
+        st->refs[FAAS_REF_THREAD] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
 
-    lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_HANDLER]);
-    faas_event_push(st);
-    lua_xmove(L, co, 3);
+    faas_event_renew(L, st, 1);
 
-    faas_limits_arm(st, 1);
+    co = faas_call_start(st);
 
     return faas_call_after(L, st, co, lua_resume(co, 2));
+}
+
+
+/* what follows the resume of faas_call() when it needs protection */
+
+int
+faas_call_after_run(lua_State *L)
+{
+    faas_state_t  *st;
+
+    st = lua_touserdata(L, 1);
+
+    return faas_call_after(L, st, st->run.co, (int) lua_tointeger(L, 2));
+}
+
+
+/*
+ * Takes the kept coroutine and pushes the handler and its arguments onto
+ * it.  The caller made sure there is one and renewed the event, so
+ * nothing here allocates: it may run unprotected.
+ */
+
+static lua_State *
+faas_call_start(faas_state_t *st)
+{
+    lua_State  *co;
+
+    st->run.thread = st->refs[FAAS_REF_THREAD];
+    st->run.co = st->kept;
+    st->refs[FAAS_REF_THREAD] = LUA_NOREF;
+    st->kept = NULL;
+
+    co = st->run.co;
+
+    lua_rawgeti(co, LUA_REGISTRYINDEX, st->refs[FAAS_REF_HANDLER]);
+    faas_event_push(st, co);
+
+    /* a cold start's deadline starts after it */
+    faas_limits_arm(st, 1, st->run.call->cold_start ? 0 : st->run.call->start);
+
+    return co;
+}
+
+
+/*
+ * Whether the invocation that ended in co leaves nothing to do: the
+ * handler returned nil (changed nothing) and staged no kv write.
+ */
+
+static int
+faas_call_quiet(faas_state_t *st, lua_State *co)
+{
+    return (lua_gettop(co) == 0 || lua_isnil(co, 1))
+           && st->run.call->event != FAAS_CONTENT
+           && faas_kv_pending(st) == 0;
+}
+
+
+static void
+faas_call_keep_thread(faas_state_t *st)
+{
+    if (st->refs[FAAS_REF_THREAD] == LUA_NOREF) {
+        st->refs[FAAS_REF_THREAD] = st->run.thread;
+        st->kept = st->run.co;
+        st->run.thread = LUA_NOREF;
+        st->run.co = NULL;
+    }
 }
 
 
@@ -208,8 +300,7 @@ faas_call_resume_run(lua_State *L)
 
     st = lua_touserdata(L, 1);
 
-    lua_rawgeti(L, LUA_REGISTRYINDEX, st->run.thread);
-    co = lua_tothread(L, -1);
+    co = st->run.co;
 
     n = faas_invoke_push_result(L, st);
     lua_xmove(L, co, n);
@@ -251,6 +342,9 @@ faas_call_after(lua_State *L, faas_state_t *st, lua_State *co, int status)
         return lua_error(L);
     }
 
+    /* faas_call() checks the rest */
+    st->quiet = (lua_gettop(co) == 0 || lua_isnil(co, 1));
+
     if (lua_gettop(co) == 0) {
         lua_pushnil(L);
 
@@ -260,11 +354,7 @@ faas_call_after(lua_State *L, faas_state_t *st, lua_State *co, int status)
     }
 
     lua_settop(co, 0);
-
-    if (st->refs[FAAS_REF_THREAD] == LUA_NOREF) {
-        st->refs[FAAS_REF_THREAD] = st->run.thread;
-        st->run.thread = LUA_NOREF;
-    }
+    faas_call_keep_thread(st);
 
     st->run.rc = faas_event_result(st, lua_gettop(L));
 
@@ -336,6 +426,7 @@ faas_run_drop(faas_state_t *st)
 
     luaL_unref(st->L, LUA_REGISTRYINDEX, st->run.thread);
     st->run.thread = LUA_NOREF;
+    st->run.co = NULL;
     st->run.call = NULL;
 }
 
@@ -366,6 +457,7 @@ faas_call_park(faas_state_t *st, faas_call_t *call)
     st->run.call = NULL;
     st->run.invoke = NULL;
     st->run.thread = LUA_NOREF;
+    st->run.co = NULL;
 
     call->parked = run;
     call->invoke = run->invoke;

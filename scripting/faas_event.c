@@ -335,38 +335,60 @@ faas_event_keys(lua_State *L, faas_state_t *st)
  * the context's per-invocation fields are read through its __index.
  */
 
+/*
+ * Gets the event ready for the next invocation: a new set when a handler
+ * that waits for a backend kept it, or the last invocation's Records
+ * unlinked (the event holds something only once it was linked: its
+ * __newindex links first).  Unprotected (safe == 0), nothing here may
+ * allocate: only a key the table has is cleared (nil under a new key
+ * could allocate), and the caller made sure the set is not taken.
+ */
+
 void
-faas_event_push(faas_state_t *st)
+faas_event_renew(lua_State *L, faas_state_t *st, int safe)
 {
-    lua_State  *L;
-
-    L = st->L;
-
-    /* a handler that waits for a backend kept the set: a new one */
-
     if (st->event_taken) {
         faas_event_open(L, st);
         st->event_taken = 0;
         st->event_used = 0;
+        return;
     }
+
+    if (!st->event_used) {
+        return;
+    }
+
+    st->event_used = 0;
 
     faas_rawget_ref(L, st, FAAS_REF_EVENT);
+    faas_rawget_ref(L, st, FAAS_REF_KEYS);
+    lua_rawgeti(L, -1, FAAS_K_RECORDS);
+    lua_replace(L, -2);
 
-    /*
-     * The event holds something only once it was linked (its __newindex
-     * links first): then Records of the last invocation, or one the
-     * handler set, go
-     */
+    if (!safe) {
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
 
-    if (st->event_used) {
-        faas_rawget_ref(L, st, FAAS_REF_KEYS);
-        lua_rawgeti(L, -1, FAAS_K_RECORDS);
-        lua_replace(L, -2);
-        lua_pushnil(L);
-        lua_rawset(L, -3);
-        st->event_used = 0;
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 3);
+            return;
+        }
+
+        lua_pop(L, 1);
     }
 
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+
+/* pushes the event and the context onto a coroutine that is not running */
+
+void
+faas_event_push(faas_state_t *st, lua_State *L)
+{
+    faas_rawget_ref(L, st, FAAS_REF_EVENT);
     faas_rawget_ref(L, st, FAAS_REF_CONTEXT);
 }
 

@@ -617,6 +617,25 @@ faas_kv_unpark(faas_state_t *st, faas_store_batch_t *batch)
 }
 
 
+/* the number of writes the running invocation staged */
+
+int
+faas_kv_pending(faas_state_t *st)
+{
+    faas_kv_t  *kv;
+
+    kv = st->kv;
+
+    if (kv == NULL || kv->batch == NULL
+        || kv->invocation != st->run.invocation)
+    {
+        return 0;
+    }
+
+    return (int) faas_store_batch_count(kv->batch);
+}
+
+
 void
 faas_kv_commit(lua_State *L)
 {
@@ -628,13 +647,7 @@ faas_kv_commit(lua_State *L)
     st = faas_state_from(L);
     kv = st->kv;
 
-    if (kv == NULL || kv->batch == NULL
-        || kv->invocation != st->run.invocation)
-    {
-        return;
-    }
-
-    n = faas_store_batch_count(kv->batch);
+    n = faas_kv_pending(st);
 
     if (n == 0) {
         return;

@@ -194,11 +194,12 @@ faas_now_us(void)
 /*
  * The hook stays set between invocations (it only fires while Lua code
  * runs), so an invocation pays for lua_sethook only after a kill made
- * it fire on every instruction.
+ * it fire on every instruction.  now: faas_now_us() as the caller read
+ * it, or 0.
  */
 
 void
-faas_limits_arm(faas_state_t *st, uint64_t factor)
+faas_limits_arm(faas_state_t *st, uint64_t factor, uint64_t now)
 {
     if (!st->hooked || st->sticky) {
         lua_sethook(st->L, faas_hook, LUA_MASKCOUNT, FAAS_HOOK_INTERVAL);
@@ -211,7 +212,7 @@ faas_limits_arm(faas_state_t *st, uint64_t factor)
     st->run.steps = 0;
     st->run.timeout = st->fn->timeout * factor;
     st->run.budget = st->fn->instructions * factor;
-    st->run.deadline = faas_now_us() + st->run.timeout;
+    st->run.deadline = (now ? now : faas_now_us()) + st->run.timeout;
     st->run.max_steps = st->run.budget
                         ? st->run.budget / FAAS_HOOK_INTERVAL + 1 : 0;
     st->run.cstack = __builtin_frame_address(0);

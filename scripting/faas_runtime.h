@@ -236,6 +236,10 @@ typedef struct {
     /* the host can suspend this call: faas.invoke may wait */
     int                        can_wait;
 
+    /* faas_now_us() as the host read it when it made the call, or 0:
+       the handler's deadline counts from it (one clock read less) */
+    uint64_t                   start;
+
     /* out */
     faas_fail_e                fail;
     int                        cold_start;

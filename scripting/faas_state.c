@@ -105,7 +105,7 @@ faas_state_get(faas_function_t *fn, faas_call_t *call)
     rc = lua_cpcall(L, faas_state_init, st);
 
     if (rc == 0) {
-        faas_limits_arm(st, FAAS_COLD_START_FACTOR);
+        faas_limits_arm(st, FAAS_COLD_START_FACTOR, 0);
         rc = lua_cpcall(L, faas_state_run_chunk, st);
     }
 
@@ -370,6 +370,8 @@ faas_state_init(lua_State *L)
     st->refs[FAAS_REF_ERRFUNC] = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushcfunction(L, faas_call_run);
     st->refs[FAAS_REF_RUN] = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushcfunction(L, faas_call_after_run);
+    st->refs[FAAS_REF_AFTER] = luaL_ref(L, LUA_REGISTRYINDEX);
 
     rc = luaL_loadbufferx(L, fn->source, fn->source_len, fn->path - 1,
                           "t");

@@ -81,6 +81,7 @@ typedef struct {
     faas_fail_e                kill;        /* sticky limit kill */
     int                        rc;          /* FAAS_OK or FAAS_DONE */
     int                        thread;      /* its coroutine, a reference */
+    lua_State                 *co;          /* that coroutine */
     char                       violation[128];
 
     /* while parked: the staged kv writes and the backend call awaited */
@@ -128,6 +129,7 @@ enum {
     FAAS_REF_HEADERS_MT,        /* metatable of lazy headers tables */
     FAAS_REF_KEYS,              /* interned keys, see faas_event.c */
     FAAS_REF_RUN,               /* faas_call_run, called without a closure */
+    FAAS_REF_AFTER,             /* faas_call_after_run, likewise */
     FAAS_REF_MAX
 };
 
@@ -145,10 +147,12 @@ struct faas_state_s {
     unsigned                   sticky:1;    /* the hook runs every step */
     unsigned                   event_used:1;  /* linked since the push */
     unsigned                   event_taken:1; /* a parked call has it */
+    unsigned                   quiet:1;     /* returned nil last time */
 
     lua_State                 *L;
     faas_function_t           *fn;
     int                        refs[FAAS_REF_MAX];
+    lua_State                 *kept;        /* refs[FAAS_REF_THREAD]'s */
     double                     invocations;
 
     /*
@@ -175,7 +179,7 @@ void *faas_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void faas_alloc_release(faas_state_t *st);
 uint64_t faas_now_us(void);
 uint64_t faas_now_ms(void);
-void faas_limits_arm(faas_state_t *st, uint64_t factor);
+void faas_limits_arm(faas_state_t *st, uint64_t factor, uint64_t now);
 void faas_limits_resume(faas_state_t *st);
 void faas_limits_sticky(faas_state_t *st);
 void faas_limits_check(lua_State *L);
@@ -189,6 +193,7 @@ void faas_lib_table_open(lua_State *L);
 /* faas_lib_kv.c: the staged writes of a waiting invocation */
 struct faas_store_batch_s *faas_kv_park(faas_state_t *st);
 void faas_kv_unpark(faas_state_t *st, struct faas_store_batch_s *batch);
+int faas_kv_pending(faas_state_t *st);
 
 /* faas_lib_invoke.c: pushes what faas.invoke returns to the handler */
 int faas_invoke_push_result(lua_State *L, faas_state_t *st);
@@ -204,6 +209,7 @@ void faas_log_failure(faas_call_t *call, const char *msg);
 
 /* faas_call.c */
 int faas_call_run(lua_State *L);
+int faas_call_after_run(lua_State *L);
 
 /* faas_state.c */
 faas_state_t *faas_state_get(faas_function_t *fn, faas_call_t *call);
@@ -238,7 +244,8 @@ enum {
 };
 
 void faas_event_open(lua_State *L, faas_state_t *st);
-void faas_event_push(faas_state_t *st);
+void faas_event_renew(lua_State *L, faas_state_t *st, int safe);
+void faas_event_push(faas_state_t *st, lua_State *L);
 void faas_event_detach(faas_state_t *st);
 void faas_event_materialize(lua_State *L, int idx);
 int faas_event_result(faas_state_t *st, int idx);

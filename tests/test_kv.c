@@ -578,6 +578,40 @@ test_killed(faas_store_t *store)
 }
 
 
+/*
+ * A handler that returned nil runs unprotected the next time (see
+ * faas_call()); writes it stages while still returning nil are
+ * committed all the same.
+ */
+
+static void
+test_quiet(faas_store_t *store)
+{
+    int               i;
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    fn = mkfn("quiet_kv",
+        "return function(event)\n"
+        "  local uri = event.Records[1].cf.request.uri\n"
+        "  if uri ~= '/quiet' then faas.kv.set(uri, 'yes') end\n"
+        "end\n");
+
+    for (i = 0; i < 3; i++) {
+        FAAS_CHECK(run(fn, store, "/quiet", &r) == FAAS_OK);
+    }
+
+    FAAS_CHECK(run(fn, store, "/written", &r) == FAAS_OK);
+    FAAS_CHECK(run(fn, store, "/quiet", &r) == FAAS_OK);
+    FAAS_CHECK(run(fn, store, "/also", &r) == FAAS_OK);
+
+    FAAS_CHECK_STR(stored(store, "quiet_kv", "/written"), "yes");
+    FAAS_CHECK_STR(stored(store, "quiet_kv", "/also"), "yes");
+
+    faas_function_destroy(fn);
+}
+
+
 int
 main(void)
 {
@@ -606,6 +640,7 @@ main(void)
     test_no_state();
     test_toplevel(store);
     test_killed(store);
+    test_quiet(store);
     test_map_full();
 
     faas_store_close(store);

@@ -554,6 +554,95 @@ test_lazy(void)
 }
 
 
+/*
+ * faas_call() runs a state whose handler returned nil last time without
+ * a protected call, and takes one only when the handler does something
+ * else: each switch here goes from one way to the other, and the event
+ * is fresh every time (even after the handler dropped its Records key
+ * and grew the table, which the unprotected path must not allocate for).
+ */
+
+static void
+test_quiet(void)
+{
+    int               i, rc;
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    static const struct {
+        int          rc;
+        const char  *uri;
+        const char  *body;
+    } want[] = {
+        { FAAS_OK, "/x", "" },              /* nil */
+        { FAAS_OK, "/x", "" },              /* nil */
+        { FAAS_OK, "/changed", "" },        /* the request, changed */
+        { FAAS_OK, "/x", "" },              /* nil: fresh event */
+        { FAAS_ERROR, "/x", "runtime" },    /* after nil: an error */
+        { FAAS_OK, "/x", "" },              /* nil, Records dropped */
+        { FAAS_OK, "/x", "" },              /* nil, a fresh event */
+        { FAAS_DONE, "/x", "gen" },         /* after nil: a response */
+        { FAAS_ERROR, "/x", "runtime" },    /* a yield at top level */
+        { FAAS_OK, "/x", "" },              /* nil: goes on */
+    };
+
+    fn = fn_ok("quiet",
+        "local n = 0\n"
+        "return function(event)\n"
+        "  n = n + 1\n"
+        "  if n == 3 then\n"
+        "    local req = event.Records[1].cf.request\n"
+        "    req.uri = '/changed'\n"
+        "    return req\n"
+        "  elseif n == 4 or n == 7 then\n"
+        "    if event.Records[1].cf.request.uri ~= '/x' then\n"
+        "      error('stale event')\n"
+        "    end\n"
+        "  elseif n == 5 then\n"
+        "    error('boom')\n"
+        "  elseif n == 6 then\n"
+        "    local r = event.Records\n"
+        "    event.Records = nil\n"
+        "    for i = 1, 40 do event['k' .. i] = i end\n"
+        "  elseif n == 8 then\n"
+        "    return { status = 201, body = 'gen' }\n"
+        "  elseif n == 9 then\n"
+        "    coroutine.yield()\n"
+        "  end\n"
+        "end\n");
+
+    for (i = 0; i < (int) (sizeof(want) / sizeof(want[0])); i++) {
+        th_init(&r);
+        rc = run(fn, FAAS_VIEWER_REQUEST, &r);
+
+        if (rc != want[i].rc || strcmp(r.fields[FAAS_FIELD_URI], want[i].uri)
+            || strcmp(r.body, want[i].body))
+        {
+            fprintf(stderr, "quiet call %d: rc %d uri \"%s\" body \"%s\"\n",
+                    i + 1, rc, r.fields[FAAS_FIELD_URI], r.body);
+        }
+
+        FAAS_CHECK(rc == want[i].rc);
+        FAAS_CHECK_STR(r.fields[FAAS_FIELD_URI], want[i].uri);
+        FAAS_CHECK_STR(r.body, want[i].body);
+    }
+
+    faas_function_destroy(fn);
+
+    /* a content function must return a response, quiet state or not */
+
+    fn = fn_ok("quiet_content", "return function() end\n");
+
+    for (i = 0; i < 3; i++) {
+        th_init(&r);
+        FAAS_CHECK(run(fn, FAAS_CONTENT, &r) == FAAS_ERROR);
+        FAAS_CHECK_STR(r.body, "bad-return");
+    }
+
+    faas_function_destroy(fn);
+}
+
+
 /* the values of the request headers named lname, in order, ',' between */
 
 static void
@@ -682,6 +771,7 @@ main(void)
     test_limits();
     test_events();
     test_lazy();
+    test_quiet();
     test_same_name();
     test_libs();
 
