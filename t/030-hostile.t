@@ -607,7 +607,7 @@ qr/: fine \d+|failed \(timeout\): (\S+: )?instruction budget of 100000 exceeded/
 
 === TEST 19: deep Lua recursion is an ordinary error
 --- http_config
-faas_function h html/h.lua;
+faas_function h html/h.lua timeout=1s;
 --- config
 location /t {
     faas_viewer_request h;
