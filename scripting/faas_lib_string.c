@@ -95,7 +95,10 @@ static void faas_pat_push_capture(faas_match_t *m, int i, const char *s,
 
 
 /* LuaJIT's find also takes these as the sign of a pattern */
-static const char  faas_pat_specials[] = "^$*+?.([%-";
+static const unsigned char  faas_pat_specials[256] = {
+    ['^'] = 1, ['$'] = 1, ['*'] = 1, ['+'] = 1, ['?'] = 1, ['.'] = 1,
+    ['('] = 1, ['['] = 1, ['%'] = 1, ['-'] = 1
+};
 
 
 /* installs the functions into the table on top of the stack */
@@ -167,7 +170,7 @@ faas_str_find_aux(lua_State *L, int find)
         /* plain, or a pattern without special characters */
 
         for (i = 0; i < lp; i++) {
-            if (p[i] != '\0' && strchr(faas_pat_specials, p[i]) != NULL) {
+            if (faas_pat_specials[(unsigned char) p[i]]) {
                 break;
             }
         }
