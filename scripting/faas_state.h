@@ -61,6 +61,10 @@ typedef struct {
     struct {
         size_t                 off;        /* in names */
         size_t                 len;
+        /* the list loaded from the host, NULL if it had none; meaningless
+           for a name only written, which was never loaded */
+        const void            *list;
+        unsigned               loaded:1;
     }                          touched[FAAS_HEADERS_TOUCHED];
     char                       names[FAAS_HEADERS_NAMES];
 } faas_headers_lazy_t;
