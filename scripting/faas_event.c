@@ -1512,8 +1512,6 @@ faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
     faas_header_t *out, size_t *n)
 {
     int          i, keys, top;
-    char         c;
-    size_t       j;
     faas_str_t   key, value;
 
     top = lua_gettop(L);
@@ -1574,21 +1572,9 @@ faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
         case LUA_TSTRING:
             key.data = lua_tolstring(L, -1, &key.len);
 
-            /* the same token as the name, in any case of A-Z only */
-
-            for (j = 0; j < key.len && j < lname->len; j++) {
-                c = key.data[j];
-
-                if (c >= 'A' && c <= 'Z') {
-                    c |= 0x20;
-                }
-
-                if (c != lname->data[j]) {
-                    break;
-                }
-            }
-
-            if (key.len != lname->len || j != key.len) {
+            if (key.len != lname->len
+                || !faas_header_key_same(key.data, lname->data, key.len))
+            {
                 lua_pushfstring(L, "headers[\"%s\"][%d].key \"%s\" does "
                                 "not match its name", lname->data, i,
                                 key.data);

@@ -268,6 +268,7 @@ int faas_event_status(const char *s, size_t len);
 /* faas_headers.c */
 int faas_header_name_valid(const char *p, size_t len);
 int faas_header_value_valid(const char *p, size_t len);
+int faas_header_key_same(const char *key, const char *lname, size_t len);
 const char *faas_header_forbidden(faas_event_e event, faas_msg_e msg,
     faas_str_t *lname);
 

@@ -8,6 +8,7 @@
 
 #include "faas_test.h"
 #include "test_host.h"
+#include "scripting/faas_state.h"
 
 
 static faas_function_t *
@@ -793,6 +794,117 @@ test_writeback_kinds(void)
 }
 
 
+/*
+ * The header rules that work on eight bytes at a time against a byte by
+ * byte reading of the rule: every byte value at every position of
+ * strings from 0 to 19 bytes (words, tails, both).
+ */
+
+static int
+ref_value_valid(const char *p, size_t len)
+{
+    size_t         i;
+    unsigned char  c;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) p[i];
+
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ref_key_same(const char *key, const char *lname, size_t len)
+{
+    char    c;
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        c = key[i];
+        c = (c >= 'A' && c <= 'Z') ? (char) (c | 0x20) : c;
+
+        if (c != lname[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void
+test_header_rules(void)
+{
+    int         bad;
+    char        v[24], key[24];
+    size_t      len, pos;
+    unsigned    b;
+    faas_str_t  name;
+    const char  *lname = "x-content-type-op";
+
+    bad = 0;
+
+    for (len = 0; len < 20; len++) {
+        for (pos = 0; pos < len; pos++) {
+            for (b = 0; b < 256; b++) {
+                memset(v, 'a', sizeof(v));
+                v[pos] = (char) b;
+
+                if (faas_header_value_valid(v, len)
+                    != ref_value_valid(v, len))
+                {
+                    bad++;
+                }
+
+                memcpy(key, "X-Content-Type-Opt", 18);
+                key[pos] = (char) b;
+
+                if (len <= 17
+                    && faas_header_key_same(key, lname, len)
+                       != ref_key_same(key, lname, len))
+                {
+                    bad++;
+                }
+            }
+        }
+    }
+
+    FAAS_CHECK(bad == 0);
+    FAAS_CHECK(faas_header_value_valid("a\tb", 3));
+    FAAS_CHECK(!faas_header_value_valid("max-age=1\r\nx: y", 15));
+    FAAS_CHECK(faas_header_key_same("X-CONTENT-TYPE-OP", lname, 17));
+    FAAS_CHECK(!faas_header_key_same("X-CONTENT-TYPE-O\xd0", lname, 17));
+
+    name.data = "connection";
+    name.len = 10;
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_RESPONSE,
+                                     FAAS_MSG_RESPONSE, &name) != NULL);
+    name.data = "x-accel-redirect";
+    name.len = 16;
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_REQUEST,
+                                     FAAS_MSG_REQUEST, &name) != NULL);
+    name.data = "if-unmodified-since";
+    name.len = 19;
+    FAAS_CHECK(faas_header_forbidden(FAAS_ORIGIN_REQUEST,
+                                     FAAS_MSG_REQUEST, &name) != NULL);
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_REQUEST,
+                                     FAAS_MSG_REQUEST, &name) == NULL);
+    name.data = "x-frame-options";
+    name.len = 15;
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_RESPONSE,
+                                     FAAS_MSG_RESPONSE, &name) == NULL);
+    name.data = "content-length";
+    name.len = 14;
+    FAAS_CHECK(faas_header_forbidden(FAAS_CONTENT, FAAS_MSG_RESPONSE,
+                                     &name) != NULL);
+}
+
+
 static void
 test_libs(void)
 {
@@ -844,6 +956,7 @@ main(void)
     test_lazy();
     test_same_name();
     test_writeback_kinds();
+    test_header_rules();
     test_libs();
 
     return FAAS_TEST_DONE();
