@@ -133,6 +133,40 @@ faas_header_forbidden(faas_event_e event, faas_msg_e msg, faas_str_t *lname)
 }
 
 
+/*
+ * Eight bytes at a time: a word is tested with a few operations on all
+ * its bytes, and only a word that fails is looked at byte by byte.  A
+ * string of 8 bytes or more ends with a word that overlaps the one
+ * before it, instead of a loop over the last bytes.  The tests on the
+ * bytes below 0x80 add a constant to the 7 low bits of each byte: no
+ * carry crosses into the next byte.
+ */
+
+#define FAAS_ONES   0x0101010101010101ULL
+#define FAAS_HIGH   0x8080808080808080ULL
+
+/* the high bit of each byte of w that is below n (w < 0x80 each) */
+#define faas_word_lt(w, n)    (~((w) + FAAS_ONES * (0x80 - (n))) & FAAS_HIGH)
+
+/* the high bit of each byte of w from lo to hi (w < 0x80 each) */
+#define faas_word_in(w, lo, hi)                                               \
+    (((w) + FAAS_ONES * (0x80 - (lo))) & ~((w) + FAAS_ONES * (0x7f - (hi)))   \
+     & FAAS_HIGH)
+
+/* whether w has a byte below n (n <= 0x80); the borrows only reach bytes
+   above a match, so "any" is exact */
+#define faas_word_below(w, n)  (((w) - FAAS_ONES * (n)) & ~(w) & FAAS_HIGH)
+
+
+/* the offset of the next word of a string of len >= 8 bytes after i */
+
+static size_t
+faas_word_next(size_t i, size_t len)
+{
+    return i + 16 <= len ? i + 8 : len - 8;
+}
+
+
 /* RFC 9110 token characters: 1, or 2 for the uppercase letters */
 
 static const unsigned char  faas_tchar[256] = {
@@ -143,16 +177,36 @@ static const unsigned char  faas_tchar[256] = {
 };
 
 
-/* an RFC 9110 token: 0 if not, 1, or 2 if it has uppercase letters */
+/*
+ * an RFC 9110 token: 0 if not, 1, or 2 if it has uppercase letters; the
+ * common name, lowercase letters, digits and "-", is known by its words
+ */
 
 int
 faas_header_name_valid(const char *p, size_t len)
 {
     size_t    i;
     unsigned  t, all;
+    uint64_t  w;
 
     if (len == 0 || len > 256) {
         return 0;
+    }
+
+    for (i = 0; len >= 8; i = faas_word_next(i, len)) {
+        memcpy(&w, p + i, 8);
+
+        if ((w & FAAS_HIGH)
+            || ((faas_word_in(w, 'a', 'z') | faas_word_in(w, '0', '9')
+                 | faas_word_lt(w ^ (FAAS_ONES * '-'), 1))
+                != FAAS_HIGH))
+        {
+            break;
+        }
+
+        if (i == len - 8) {
+            return 1;
+        }
     }
 
     all = 0;
@@ -169,19 +223,6 @@ faas_header_name_valid(const char *p, size_t len)
 
     return all;
 }
-
-
-/*
- * Eight bytes at a time: a word is tested for a byte below 0x20 or equal
- * to 0x7f with a few operations (exact for "any byte", the borrows only
- * reach bytes above a match), and only a word that has one is looked at
- * byte by byte.
- */
-
-#define FAAS_ONES   0x0101010101010101ULL
-#define FAAS_HIGH   0x8080808080808080ULL
-
-#define faas_word_below(w, n)  (((w) - FAAS_ONES * (n)) & ~(w) & FAAS_HIGH)
 
 
 static int
@@ -210,7 +251,11 @@ faas_header_value_valid(const char *p, size_t len)
     size_t    i;
     uint64_t  w;
 
-    for (i = 0; i + 8 <= len; i += 8) {
+    if (len < 8) {
+        return faas_value_bytes_valid(p, len);
+    }
+
+    for (i = 0; /* void */ ; i = faas_word_next(i, len)) {
         memcpy(&w, p + i, 8);
 
         if ((faas_word_below(w, 0x20)
@@ -219,16 +264,17 @@ faas_header_value_valid(const char *p, size_t len)
         {
             return 0;
         }
-    }
 
-    return faas_value_bytes_valid(p + i, len - i);
+        if (i == len - 8) {
+            return 1;
+        }
+    }
 }
 
 
 /*
- * Whether key is lname (a lowercase token) in any case of A-Z only:
- * eight bytes at a time, the uppercase ASCII letters of a word lowercased
- * by adding 0x20 to the bytes from 'A' to 'Z'
+ * Whether key is lname (a lowercase token) in any case of A-Z only: the
+ * bytes of a word from 'A' to 'Z' get 0x20 added
  */
 
 int
@@ -236,22 +282,24 @@ faas_header_key_same(const char *key, const char *lname, size_t len)
 {
     char      c;
     size_t    i;
-    uint64_t  w, l, h, upper;
+    uint64_t  w, l;
 
-    for (i = 0; i + 8 <= len; i += 8) {
+    for (i = 0; len >= 8; i = faas_word_next(i, len)) {
         memcpy(&w, key + i, 8);
         memcpy(&l, lname + i, 8);
 
-        h = w & ~FAAS_HIGH;
-        upper = (h + FAAS_ONES * (0x80 - 'A'))
-                & ~(h + FAAS_ONES * (0x80 - 'Z' - 1)) & ~w & FAAS_HIGH;
+        w |= (faas_word_in(w & ~FAAS_HIGH, 'A', 'Z') & ~w) >> 2;
 
-        if ((w | (upper >> 2)) != l) {
+        if (w != l) {
             return 0;
+        }
+
+        if (i == len - 8) {
+            return 1;
         }
     }
 
-    for ( /* void */ ; i < len; i++) {
+    for (i = 0; i < len; i++) {
         c = key[i];
 
         if (c >= 'A' && c <= 'Z') {

@@ -797,7 +797,7 @@ test_writeback_kinds(void)
 /*
  * The header rules that work on eight bytes at a time against a byte by
  * byte reading of the rule: every byte value at every position of
- * strings from 0 to 19 bytes (words, tails, both).
+ * strings from 0 to 19 bytes (one word, overlapping words, bytes).
  */
 
 static int
@@ -837,6 +837,40 @@ ref_key_same(const char *key, const char *lname, size_t len)
 }
 
 
+static int
+ref_name_valid(const char *p, size_t len)
+{
+    int            all;
+    size_t         i;
+    unsigned char  c;
+
+    if (len == 0 || len > 256) {
+        return 0;
+    }
+
+    all = 0;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) p[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            all |= 2;
+            continue;
+        }
+
+        all |= 1;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                     || (c && strchr("!#$%&'*+-.^_`|~", c))))
+        {
+            return 0;
+        }
+    }
+
+    return all;
+}
+
+
 static void
 test_header_rules(void)
 {
@@ -867,6 +901,15 @@ test_header_rules(void)
                 if (len <= 17
                     && faas_header_key_same(key, lname, len)
                        != ref_key_same(key, lname, len))
+                {
+                    bad++;
+                }
+
+                memcpy(key, "x-content-type-op9", 18);
+                key[pos] = (char) b;
+
+                if (faas_header_name_valid(key, len)
+                    != ref_name_valid(key, len))
                 {
                     bad++;
                 }
