@@ -146,8 +146,8 @@ static int faas_host_headers_has(faas_host_headers_t *hh,
     faas_str_t *lname);
 static int faas_headers_same(lua_State *L, int keys, int list,
     faas_host_headers_t *hh, faas_str_t *lname);
-static int faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
-    faas_header_t *out, size_t *n);
+static int faas_headers_scan(lua_State *L, int keys, int list,
+    faas_str_t *lname, faas_header_t *out, size_t *n);
 static int faas_headers_refused(lua_State *L, faas_state_t *st,
     faas_msg_e msg, faas_str_t *lname);
 static int faas_bad_return_top(lua_State *L);
@@ -949,7 +949,6 @@ faas_headers_newindex(lua_State *L)
         return 0;
     }
 
-    lua_settop(L, 3);
     lua_rawset(L, 1);
 
     return 0;
@@ -1491,27 +1490,33 @@ size_t
 faas_headers_entries(lua_State *L, int list,
     faas_str_t *lname, faas_header_t *out)
 {
+    int     keys;
     size_t  n;
 
-    if (faas_headers_scan(L, list, lname, out, &n) != 0) {
+    faas_rawget_ref(L, faas_state_from(L), FAAS_REF_KEYS);
+    keys = lua_gettop(L);
+
+    if (faas_headers_scan(L, keys, list, lname, out, &n) != 0) {
         faas_bad_return_top(L);
     }
+
+    lua_pop(L, 1);
 
     return n;
 }
 
 
 /*
- * faas_headers_entries() that does not raise: 0 with the number of
- * entries in *n, or -1 with the error message in place of everything it
- * pushed
+ * faas_headers_entries() that does not raise, with the interned keys at
+ * keys: 0 with the number of entries in *n, or -1 with the error message
+ * on top in place of everything it pushed
  */
 
 static int
-faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
+faas_headers_scan(lua_State *L, int keys, int list, faas_str_t *lname,
     faas_header_t *out, size_t *n)
 {
-    int          i, keys, top;
+    int          i, top, type;
     faas_str_t   key, value;
 
     top = lua_gettop(L);
@@ -1523,20 +1528,19 @@ faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
         return -1;
     }
 
-    faas_rawget_ref(L, faas_state_from(L), FAAS_REF_KEYS);
-    keys = lua_gettop(L);
-
     *n = 0;
 
     for (i = 1; /* void */ ; i++) {
         lua_rawgeti(L, list, i);
 
-        if (lua_isnil(L, -1)) {
+        type = lua_type(L, -1);
+
+        if (type == LUA_TNIL) {
             lua_settop(L, top);
             return 0;
         }
 
-        if (lua_type(L, -1) != LUA_TTABLE) {
+        if (type != LUA_TTABLE) {
             lua_pushfstring(L, "headers[\"%s\"][%d] must be a "
                             "{key, value} table", lname->data, i);
             goto failed;
@@ -1552,7 +1556,6 @@ faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
         }
 
         value.data = lua_tolstring(L, -1, &value.len);
-        lua_pop(L, 1);
 
         if (!faas_header_value_valid(value.data, value.len)) {
             lua_pushfstring(L, "header \"%s\" has a control character "
@@ -1561,7 +1564,7 @@ faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
         }
 
         lua_rawgeti(L, keys, FAAS_K_KEY);
-        lua_rawget(L, -2);
+        lua_rawget(L, -3);
 
         switch (lua_type(L, -1)) {
 
@@ -1589,7 +1592,7 @@ faas_headers_scan(lua_State *L, int list, faas_str_t *lname,
             goto failed;
         }
 
-        lua_pop(L, 2);
+        lua_settop(L, top);
 
         out[*n].lname = *lname;
         out[*n].key = key;
@@ -1892,7 +1895,8 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         }
 
         if (faas_headers_refused(L, st, msg, &lname)
-            || faas_headers_scan(L, value, &lname, wb->hdrs + wb->nhdrs, &k)
+            || faas_headers_scan(L, keys, value, &lname,
+                                 wb->hdrs + wb->nhdrs, &k)
                != 0)
         {
             /* headers kept as the host has them are not checked */
