@@ -366,6 +366,24 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
 }
 
 
+/* copies len bytes of data to p and a NUL; returns the byte after it */
+
+static u_char *
+ngx_http_faas_cpystr(u_char *p, const char *data, size_t len)
+{
+    /* an empty string may come as NULL (a response without a body), and
+     * memcpy() from NULL is undefined even for 0 bytes */
+
+    if (len) {
+        p = ngx_cpymem(p, data, len);
+    }
+
+    *p++ = '\0';
+
+    return p;
+}
+
+
 static u_char *
 ngx_http_faas_copy(ngx_http_request_t *r, const char *data, size_t len)
 {
@@ -376,14 +394,7 @@ ngx_http_faas_copy(ngx_http_request_t *r, const char *data, size_t len)
         return NULL;
     }
 
-    /* an empty string may come as NULL (a response without a body), and
-     * memcpy() from NULL is undefined even for 0 bytes */
-
-    if (len) {
-        ngx_memcpy(p, data, len);
-    }
-
-    p[len] = '\0';
+    ngx_http_faas_cpystr(p, data, len);
 
     return p;
 }
@@ -492,6 +503,7 @@ ngx_int_t
 ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
     faas_header_t *h, ngx_table_elt_t **out)
 {
+    u_char           *p;
     ngx_table_elt_t  *e;
 
     e = ngx_list_push(list);
@@ -499,19 +511,30 @@ ngx_http_faas_push_header(ngx_http_request_t *r, ngx_list_t *list,
         return NGX_ERROR;
     }
 
-    e->key.data = ngx_http_faas_copy(r, h->key.data, h->key.len);
-    e->value.data = ngx_http_faas_copy(r, h->value.data, h->value.len);
-    e->lowcase_key = ngx_http_faas_copy(r, h->lname.data, h->lname.len);
-
-    if (e->key.data == NULL || e->value.data == NULL
-        || e->lowcase_key == NULL)
-    {
+    p = ngx_pnalloc(r->pool, h->key.len + h->value.len + h->lname.len + 3);
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
+    e->key.data = p;
     e->key.len = h->key.len;
+    p = ngx_http_faas_cpystr(p, h->key.data, h->key.len);
+
+    e->value.data = p;
     e->value.len = h->value.len;
-    e->hash = ngx_hash_key(e->lowcase_key, h->lname.len);
+    p = ngx_http_faas_cpystr(p, h->value.data, h->value.len);
+
+    e->lowcase_key = p;
+    ngx_http_faas_cpystr(p, h->lname.data, h->lname.len);
+
+    /*
+     * Request headers are found in headers_in_hash by their hash.  nginx
+     * reads a response header's only to skip a hidden one (0), and its
+     * add_header sets 1: the name is not hashed for nothing.
+     */
+
+    e->hash = (list == &r->headers_out.headers)
+              ? 1 : ngx_hash_key(e->lowcase_key, h->lname.len);
 
     *out = e;
 

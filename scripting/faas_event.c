@@ -135,13 +135,22 @@ static int faas_headers_touch(faas_headers_lazy_t *lz, const char *name,
     size_t len);
 static void faas_headers_load(lua_State *L, faas_state_t *st,
     faas_headers_lazy_t *lz, int t);
-static void faas_headers_host(lua_State *L, faas_state_t *st,
+static const void *faas_headers_host(lua_State *L, faas_state_t *st,
     faas_headers_lazy_t *lz, int t, faas_headers_lazy_t *skip,
     faas_str_t *only, int name);
 static int faas_headers_add(void *arg, faas_header_t *h);
 typedef struct faas_host_headers_s  faas_host_headers_t;
+static void faas_host_headers_read(lua_State *L, faas_state_t *st,
+    faas_host_headers_t *hh, int sort);
+static int faas_host_headers_has(faas_host_headers_t *hh,
+    faas_str_t *lname);
 static int faas_headers_same(lua_State *L, int keys, int list,
     faas_host_headers_t *hh, faas_str_t *lname);
+static int faas_headers_scan(lua_State *L, int keys, int list,
+    faas_str_t *lname, faas_header_t *out, size_t *n);
+static int faas_headers_refused(lua_State *L, faas_state_t *st,
+    faas_msg_e msg, faas_str_t *lname);
+static int faas_bad_return_top(lua_State *L);
 static void faas_headers_diff(lua_State *L, faas_state_t *st,
     faas_msg_e msg, int t, faas_writeback_t *wb);
 static int faas_result_fields(lua_State *L, int t);
@@ -889,6 +898,7 @@ typedef struct {
 static int
 faas_headers_index(lua_State *L)
 {
+    int                   i;
     size_t                len;
     const char           *k;
     faas_str_t            lname;
@@ -905,20 +915,24 @@ faas_headers_index(lua_State *L)
 
     lz = faas_headers_lazy(L, st, 1);
 
-    if (lz == NULL || lz->full || faas_headers_touched(lz, k, len)) {
+    if (lz == NULL || lz->full || faas_headers_touched(lz, k, len) >= 0) {
         return 0;
     }
 
+    i = faas_headers_touch(lz, k, len);
+
     /* too many names to keep track of: the rest is loaded */
 
-    if (!faas_headers_touch(lz, k, len)) {
+    if (i < 0) {
         faas_headers_load(L, st, lz, 1);
 
     } else {
         lname.data = k;
         lname.len = len;
 
-        faas_headers_host(L, st, lz, 1, NULL, &lname, 2);
+        lz->touched[i].list = faas_headers_host(L, st, lz, 1, NULL, &lname,
+                                                2);
+        lz->touched[i].loaded = 1;
     }
 
     lua_pushvalue(L, 2);
@@ -946,7 +960,7 @@ faas_headers_newindex(lua_State *L)
 
         /* the full comparison on return reports a bad key */
 
-        if (k == NULL || !faas_headers_touch(lz, k, len)) {
+        if (k == NULL || faas_headers_touch(lz, k, len) < 0) {
             faas_headers_load(L, st, lz, 1);
         }
     }
@@ -957,12 +971,13 @@ faas_headers_newindex(lua_State *L)
         return 0;
     }
 
-    lua_settop(L, 3);
     lua_rawset(L, 1);
 
     return 0;
 }
 
+
+/* the index of a touched name in lz->touched, -1 if not touched */
 
 static int
 faas_headers_touched(faas_headers_lazy_t *lz, const char *name, size_t len)
@@ -973,36 +988,42 @@ faas_headers_touched(faas_headers_lazy_t *lz, const char *name, size_t len)
         if (lz->touched[i].len == len
             && memcmp(lz->names + lz->touched[i].off, name, len) == 0)
         {
-            return 1;
+            return (int) i;
         }
     }
 
-    return 0;
+    return -1;
 }
 
 
-/* remembers a name; 0 when there is no room left */
+/* remembers a name, not loaded yet; its index, -1 when there is no room */
 
 static int
 faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
 {
-    if (faas_headers_touched(lz, name, len)) {
-        return 1;
+    int  i;
+
+    i = faas_headers_touched(lz, name, len);
+
+    if (i >= 0) {
+        return i;
     }
 
     if (lz->ntouched == FAAS_HEADERS_TOUCHED
         || len > FAAS_HEADERS_NAMES - lz->used)
     {
-        return 0;
+        return -1;
     }
 
+    i = (int) lz->ntouched++;
+
     memcpy(lz->names + lz->used, name, len);
-    lz->touched[lz->ntouched].off = lz->used;
-    lz->touched[lz->ntouched].len = len;
-    lz->ntouched++;
+    lz->touched[i].off = lz->used;
+    lz->touched[i].len = len;
+    lz->touched[i].loaded = 0;
     lz->used += len;
 
-    return 1;
+    return i;
 }
 
 
@@ -1023,13 +1044,15 @@ faas_headers_load(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
 
 /*
  * adds the host's headers named only (all but skip's) to the table at t;
- * name is the index of only as a Lua string
+ * name is the index of only as a Lua string.  Returns only's list, NULL
+ * when the host has none.
  */
 
-static void
+static const void *
 faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
     int t, faas_headers_lazy_t *skip, faas_str_t *only, int name)
 {
+    const void          *list;
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
 
@@ -1055,13 +1078,18 @@ faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
                    ? "request" : "response");
     }
 
+    list = NULL;
+
     if (ctx.list) {
+        list = lua_topointer(L, ctx.list);
         lua_pushvalue(L, name);
         lua_pushvalue(L, ctx.list);
         lua_rawset(L, t);
     }
 
     lua_settop(L, ctx.keys - 1);
+
+    return list;
 }
 
 
@@ -1081,7 +1109,7 @@ faas_headers_add(void *arg, faas_header_t *hdr)
          && (ctx->only->len != hdr->lname.len
              || memcmp(ctx->only->data, hdr->lname.data, hdr->lname.len)))
         || (ctx->skip && faas_headers_touched(ctx->skip, hdr->lname.data,
-                                              hdr->lname.len)))
+                                              hdr->lname.len) >= 0))
     {
         return FAAS_OK;
     }
@@ -1170,6 +1198,11 @@ struct faas_host_headers_s {
     faas_hname_t              *byname;
     size_t                     n;
     size_t                     cap;
+    faas_msg_e                 msg;
+    unsigned                   read:1;     /* h holds them */
+    int                        slot;       /* two for userdata, see below */
+    faas_header_t              hbuf[FAAS_HOST_HEADERS];
+    faas_hname_t               nbuf[FAAS_HOST_HEADERS];
 };
 
 
@@ -1316,6 +1349,93 @@ faas_hname_next(faas_host_headers_t *hh, faas_str_t *lname,
 
 
 /*
+ * Copies the host's headers of hh->msg into hh, the first time they are
+ * needed, and sorts their names when asked to or when there are many.
+ * What does not fit in hh's own buffers goes to userdata that replace the
+ * nils at hh->slot and hh->slot + 1, where they stay until the changes
+ * are applied.
+ */
+
+static void
+faas_host_headers_read(lua_State *L, faas_state_t *st,
+    faas_host_headers_t *hh, int sort)
+{
+    size_t        j;
+    faas_call_t  *call;
+
+    if (hh->read) {
+        return;
+    }
+
+    call = st->run.call;
+
+    hh->h = hh->hbuf;
+    hh->n = 0;
+    hh->cap = FAAS_HOST_HEADERS;
+
+    if (call->host->headers(call->req, hh->msg, faas_host_headers_add, hh)
+        != FAAS_OK)
+    {
+        goto failed;
+    }
+
+    if (hh->n > hh->cap) {
+        hh->cap = hh->n;
+        hh->h = lua_newuserdata(L, hh->cap * sizeof(faas_header_t));
+        lua_replace(L, hh->slot);
+        hh->n = 0;
+
+        if (call->host->headers(call->req, hh->msg, faas_host_headers_add,
+                                hh)
+            != FAAS_OK || hh->n != hh->cap)
+        {
+            goto failed;
+        }
+    }
+
+    hh->read = 1;
+    hh->byname = NULL;
+
+    if (!sort && hh->n <= FAAS_HOST_HEADERS) {
+        return;
+    }
+
+    if (hh->n <= FAAS_HOST_HEADERS) {
+        hh->byname = hh->nbuf;
+
+    } else {
+        hh->byname = lua_newuserdata(L, hh->n * sizeof(faas_hname_t));
+        lua_replace(L, hh->slot + 1);
+    }
+
+    for (j = 0; j < hh->n; j++) {
+        hh->byname[j].lname = hh->h[j].lname;
+        hh->byname[j].pos = j;
+    }
+
+    qsort(hh->byname, hh->n, sizeof(faas_hname_t), faas_hname_cmp);
+
+    return;
+
+failed:
+
+    luaL_error(L, "cannot read the %s headers",
+               hh->msg == FAAS_MSG_REQUEST ? "request" : "response");
+}
+
+
+static int
+faas_host_headers_has(faas_host_headers_t *hh, faas_str_t *lname)
+{
+    faas_hname_iter_t  it;
+
+    faas_hname_first(hh, lname, &it);
+
+    return faas_hname_next(hh, lname, &it) != NULL;
+}
+
+
+/*
  * Whether the list of {key, value} at index list equals the host's headers
  * named lname, in order; reads raw.  A missing key stands for lname.
  */
@@ -1392,54 +1512,81 @@ size_t
 faas_headers_entries(lua_State *L, int list,
     faas_str_t *lname, faas_header_t *out)
 {
-    int          i, keys;
-    char         c;
-    size_t       n, j;
-    faas_str_t   key, value;
-
-    if (lua_type(L, list) != LUA_TTABLE) {
-        faas_bad_return(L, "headers[\"%s\"] must be a list of "
-                        "{key, value} tables, not %s",
-                        lname->data, luaL_typename(L, list));
-    }
+    int     keys;
+    size_t  n;
 
     faas_rawget_ref(L, faas_state_from(L), FAAS_REF_KEYS);
     keys = lua_gettop(L);
 
-    n = 0;
+    if (faas_headers_scan(L, keys, list, lname, out, &n) != 0) {
+        faas_bad_return_top(L);
+    }
+
+    lua_pop(L, 1);
+
+    return n;
+}
+
+
+/*
+ * faas_headers_entries() that does not raise, with the interned keys at
+ * keys: 0 with the number of entries in *n, or -1 with the error message
+ * on top in place of everything it pushed
+ */
+
+static int
+faas_headers_scan(lua_State *L, int keys, int list, faas_str_t *lname,
+    faas_header_t *out, size_t *n)
+{
+    int          i, top, type;
+    faas_str_t   key, value;
+
+    top = lua_gettop(L);
+
+    if (lua_type(L, list) != LUA_TTABLE) {
+        lua_pushfstring(L, "headers[\"%s\"] must be a list of "
+                        "{key, value} tables, not %s",
+                        lname->data, luaL_typename(L, list));
+        return -1;
+    }
+
+    *n = 0;
 
     for (i = 1; /* void */ ; i++) {
         lua_rawgeti(L, list, i);
 
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 2);
-            return n;
+        type = lua_type(L, -1);
+
+        if (type == LUA_TNIL) {
+            lua_settop(L, top);
+            return 0;
         }
 
-        if (lua_type(L, -1) != LUA_TTABLE) {
-            faas_bad_return(L, "headers[\"%s\"][%d] must be a "
+        if (type != LUA_TTABLE) {
+            lua_pushfstring(L, "headers[\"%s\"][%d] must be a "
                             "{key, value} table", lname->data, i);
+            goto failed;
         }
 
         lua_rawgeti(L, keys, FAAS_K_VALUE);
         lua_rawget(L, -2);
 
         if (lua_type(L, -1) != LUA_TSTRING) {
-            faas_bad_return(L, "headers[\"%s\"][%d].value must be a "
+            lua_pushfstring(L, "headers[\"%s\"][%d].value must be a "
                             "string", lname->data, i);
+            goto failed;
         }
 
         value.data = lua_tolstring(L, -1, &value.len);
-        lua_pop(L, 1);
 
         if (!faas_header_value_valid(value.data, value.len)) {
-            faas_bad_return(L, "header \"%s\" has a control character "
-                            "(CR, LF, NUL ...) in its value",
-                            lname->data);
+            lua_pushfstring(L, "header \"%s\" has a control character "
+                            "(CR, LF, NUL ...) in its value", lname->data);
+            goto failed;
         }
 
         lua_rawgeti(L, keys, FAAS_K_KEY);
-        lua_rawget(L, -2);
+        lua_rawget(L, -3);
 
         switch (lua_type(L, -1)) {
 
@@ -1450,41 +1597,38 @@ faas_headers_entries(lua_State *L, int list,
         case LUA_TSTRING:
             key.data = lua_tolstring(L, -1, &key.len);
 
-            /* the same token as the name, in any case of A-Z only */
-
-            for (j = 0; j < key.len && j < lname->len; j++) {
-                c = key.data[j];
-
-                if (c >= 'A' && c <= 'Z') {
-                    c |= 0x20;
-                }
-
-                if (c != lname->data[j]) {
-                    break;
-                }
-            }
-
-            if (key.len != lname->len || j != key.len) {
-                faas_bad_return(L, "headers[\"%s\"][%d].key \"%s\" does "
+            if (key.len != lname->len
+                || !faas_header_key_same(key.data, lname->data, key.len))
+            {
+                lua_pushfstring(L, "headers[\"%s\"][%d].key \"%s\" does "
                                 "not match its name", lname->data, i,
                                 key.data);
+                goto failed;
             }
 
             break;
 
         default:
-            faas_bad_return(L, "headers[\"%s\"][%d].key must be a string",
+            lua_pushfstring(L, "headers[\"%s\"][%d].key must be a string",
                             lname->data, i);
+            goto failed;
         }
 
-        lua_pop(L, 2);
+        lua_settop(L, top);
 
-        out[n].lname = *lname;
-        out[n].key = key;
-        out[n].value = value;
+        out[*n].lname = *lname;
+        out[*n].key = key;
+        out[*n].value = value;
 
-        n++;
+        (*n)++;
     }
+
+failed:
+
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+
+    return -1;
 }
 
 
@@ -1513,16 +1657,31 @@ static void
 faas_headers_forbidden(lua_State *L, faas_state_t *st, faas_msg_e msg,
     faas_str_t *lname)
 {
+    if (faas_headers_refused(L, st, msg, lname)) {
+        faas_bad_return_top(L);
+    }
+}
+
+
+/* 1 with the reason pushed if the handler may not write lname, else 0 */
+
+static int
+faas_headers_refused(lua_State *L, faas_state_t *st, faas_msg_e msg,
+    faas_str_t *lname)
+{
     const char  *why;
 
     why = faas_header_forbidden(st->run.call->event, msg, lname);
 
-    if (why) {
-        faas_bad_return(L, "header \"%s\" %s in %s", lname->data, why,
-                        faas_event_name(st->run.call->event));
+    if (why == NULL) {
+        return 0;
     }
-}
 
+    lua_pushfstring(L, "header \"%s\" %s in %s", lname->data, why,
+                    faas_event_name(st->run.call->event));
+
+    return 1;
+}
 
 
 /*
@@ -1556,18 +1715,12 @@ static void
 faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_writeback_t *wb)
 {
-    int                   keys, list, first, value, lazy;
+    int                   keys, list, first, value, lazy, assigned, known;
     size_t                nnames, nentries, n, j, k;
     unsigned              i;
     faas_str_t            lname;
-    faas_call_t          *call;
-    faas_header_t         hbuf[FAAS_HOST_HEADERS];
-    faas_hname_t          hbyname[FAAS_HOST_HEADERS];
-    faas_hname_iter_t     it;
     faas_host_headers_t   hh;
     faas_headers_lazy_t  *lz;
-
-    call = st->run.call;
 
     lz = faas_headers_lazy(L, st, t);
 
@@ -1575,54 +1728,25 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         faas_headers_load(L, st, lz, t);
     }
 
+    lazy = (lz == &st->run.headers[msg] && !lz->full);
+
     faas_rawget_ref(L, st, FAAS_REF_KEYS);
     keys = lua_gettop(L);
 
-    /* the host's headers, copied (their strings are stable) */
-
-    hh.h = hbuf;
-    hh.n = 0;
-    hh.cap = FAAS_HOST_HEADERS;
-
-    if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
-        != FAAS_OK)
-    {
-        goto failed;
-    }
-
-    if (hh.n > hh.cap) {
-        hh.cap = hh.n;
-        hh.h = lua_newuserdata(L, hh.cap * sizeof(faas_header_t));
-        hh.n = 0;
-
-        if (call->host->headers(call->req, msg, faas_host_headers_add, &hh)
-            != FAAS_OK || hh.n != hh.cap)
-        {
-            goto failed;
-        }
-    }
-
     /*
-     * Names are looked up in the host's headers sorted once when there
-     * are many, or when every name of the table is compared (and each
-     * host name is visited once); a few touched names scan a few headers.
+     * The host's headers are read when a name needs them (the slots hold
+     * what they may need).  Names are looked up in them sorted once when
+     * there are many, or when every name of the table is compared (and
+     * each host name is visited once); a few touched names scan a few
+     * headers.
      */
 
-    lazy = (lz == &st->run.headers[msg] && !lz->full);
-    hh.byname = NULL;
+    lua_pushnil(L);
+    lua_pushnil(L);
 
-    if (!lazy || hh.n > FAAS_HOST_HEADERS) {
-        hh.byname = hh.n <= FAAS_HOST_HEADERS
-                    ? hbyname
-                    : lua_newuserdata(L, hh.n * sizeof(faas_hname_t));
-
-        for (j = 0; j < hh.n; j++) {
-            hh.byname[j].lname = hh.h[j].lname;
-            hh.byname[j].pos = j;
-        }
-
-        qsort(hh.byname, hh.n, sizeof(faas_hname_t), faas_hname_cmp);
-    }
+    hh.msg = msg;
+    hh.read = 0;
+    hh.slot = keys + 1;
 
     /*
      * The names to compare, each followed by its value: the touched
@@ -1652,6 +1776,8 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         }
 
     } else {
+        faas_host_headers_read(L, st, &hh, 1);
+
         lua_createtable(L, 2 * hh.n, 0);
         list = lua_gettop(L);
         first = 0;
@@ -1726,18 +1852,38 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         value = lua_gettop(L);
 
         if (lua_isnil(L, value)) {
-
-            /* removed: a name the host has becomes a removal */
-
             lua_pop(L, 1);
 
-            faas_hname_first(&hh, &lname, &it);
+            /*
+             * Removed: a name the host has becomes a removal.  The host's
+             * answer is known for a name the handler read.  For one it
+             * only wrote, a removal of a header the host lacks changes
+             * nothing, so only a name the handler may not remove (an
+             * error if the host has it) needs the host.
+             */
 
-            if (faas_hname_next(&hh, &lname, &it) == NULL) {
+            known = lazy && lz->touched[j].loaded;
+
+            if (known && lz->touched[j].list == NULL) {
                 continue;
             }
 
-            faas_headers_forbidden(L, st, msg, &lname);
+            if (!lazy && !faas_host_headers_has(&hh, &lname)) {
+                continue;
+            }
+
+            if (faas_headers_refused(L, st, msg, &lname)) {
+                if (lazy && !known) {
+                    faas_host_headers_read(L, st, &hh, 0);
+
+                    if (!faas_host_headers_has(&hh, &lname)) {
+                        lua_pop(L, 1);
+                        continue;
+                    }
+                }
+
+                faas_bad_return_top(L);
+            }
 
             wb->lnames[wb->nnames++] = lname;
             continue;
@@ -1745,29 +1891,55 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
 
         faas_headers_check_name(L, &lname);
 
-        if (lua_type(L, value) == LUA_TTABLE
-            && faas_headers_same(L, keys, value, &hh, &lname))
-        {
-            lua_pop(L, 1);
-            continue;
+        /*
+         * A list the handler assigned to a touched name is written
+         * whatever the host has: writing the host's own headers again
+         * changes nothing.  A list that may be the host's, changed in
+         * place or not, is compared.
+         */
+
+        assigned = 0;
+
+        if (lua_type(L, value) == LUA_TTABLE) {
+            assigned = lazy
+                       && (!lz->touched[j].loaded
+                           || lz->touched[j].list
+                              != lua_topointer(L, value));
+
+            if (!assigned) {
+                faas_host_headers_read(L, st, &hh, 0);
+
+                if (faas_headers_same(L, keys, value, &hh, &lname)) {
+                    lua_pop(L, 1);
+                    continue;
+                }
+            }
         }
 
-        faas_headers_forbidden(L, st, msg, &lname);
+        if (faas_headers_refused(L, st, msg, &lname)
+            || faas_headers_scan(L, keys, value, &lname,
+                                 wb->hdrs + wb->nhdrs, &k)
+               != 0)
+        {
+            /* headers kept as the host has them are not checked */
 
-        k = faas_headers_entries(L, value, &lname, wb->hdrs + wb->nhdrs);
+            if (assigned) {
+                faas_host_headers_read(L, st, &hh, 0);
+
+                if (faas_headers_same(L, keys, value, &hh, &lname)) {
+                    lua_settop(L, value - 1);
+                    continue;
+                }
+            }
+
+            faas_bad_return_top(L);
+        }
 
         lua_pop(L, 1);
 
         wb->lnames[wb->nnames++] = lname;
         wb->nhdrs += k;
     }
-
-    return;
-
-failed:
-
-    luaL_error(L, "cannot read the %s headers",
-               msg == FAAS_MSG_REQUEST ? "request" : "response");
 }
 
 
@@ -1776,11 +1948,20 @@ faas_bad_return(lua_State *L, const char *fmt, ...)
 {
     va_list  args;
 
-    faas_state_from(L)->run.call->fail = FAAS_FAIL_BAD_RETURN;
-
     va_start(args, fmt);
     lua_pushvfstring(L, fmt, args);
     va_end(args);
+
+    return faas_bad_return_top(L);
+}
+
+
+/* raises the message on top of the stack as a bad return */
+
+static int
+faas_bad_return_top(lua_State *L)
+{
+    faas_state_from(L)->run.call->fail = FAAS_FAIL_BAD_RETURN;
 
     return lua_error(L);
 }

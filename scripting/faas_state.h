@@ -61,6 +61,10 @@ typedef struct {
     struct {
         size_t                 off;        /* in names */
         size_t                 len;
+        /* the list loaded from the host, NULL if it had none; meaningless
+           for a name only written, which was never loaded */
+        const void            *list;
+        unsigned               loaded:1;
     }                          touched[FAAS_HEADERS_TOUCHED];
     char                       names[FAAS_HEADERS_NAMES];
 } faas_headers_lazy_t;
@@ -271,6 +275,7 @@ int faas_event_status(const char *s, size_t len);
 /* faas_headers.c */
 int faas_header_name_valid(const char *p, size_t len);
 int faas_header_value_valid(const char *p, size_t len);
+int faas_header_key_same(const char *key, const char *lname, size_t len);
 const char *faas_header_forbidden(faas_event_e event, faas_msg_e msg,
     faas_str_t *lname);
 

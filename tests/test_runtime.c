@@ -8,6 +8,7 @@
 
 #include "faas_test.h"
 #include "test_host.h"
+#include "scripting/faas_state.h"
 
 
 static faas_function_t *
@@ -722,6 +723,320 @@ test_same_name(void)
 }
 
 
+/*
+ * The write-back of the live headers table by the kind of touched name:
+ * a list the handler assigned is written without a look at the host, the
+ * host's list is compared (changed in place or not), a removal of a name
+ * never read is written unless the rules refuse it, and then only the
+ * host's answer tells an error from nothing to do.  Lists the rules
+ * refuse that equal the host's headers are kept without a check.
+ */
+
+static void
+test_writeback_kinds(void)
+{
+    char              buf[256];
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    fn = fn_ok("wb_kinds",
+        "return function(event)\n"
+        "  local req = event.Records[1].cf.request\n"
+        "  local h = req.headers\n"
+        "  local u = req.uri\n"
+        "  if u == '/mix' then\n"
+        "    h['x-country'][1].value = 'FR'\n"
+        "    h['x-new'] = {{ key = 'X-New', value = 'n' }}\n"
+        "    h['x-keep'] = {{ key = 'X-Keep', value = 'k' }}\n"
+        "    h['x-gone'] = nil\n"
+        "    h['x-never'] = nil\n"
+        "    local a = h['x-absent']\n"
+        "    h['x-absent'] = nil\n"
+        "  elseif u == '/read-then-assign' then\n"
+        "    local l = h['x-keep']\n"
+        "    h['x-keep'] = {{ value = 'k2' }}\n"
+        "  elseif u == '/ro-absent' then\n"
+        "    h['expect'] = nil\n"
+        "    h['via'] = nil\n"
+        "  elseif u == '/ro-present' then\n"
+        "    h['host'] = nil\n"
+        "  elseif u == '/ro-read-present' then\n"
+        "    local l = h['host']\n"
+        "    h['host'] = nil\n"
+        "  elseif u == '/ro-same' then\n"
+        "    h['host'] = {{ key = 'Host', value = 'localhost' }}\n"
+        "  elseif u == '/ro-other' then\n"
+        "    h['host'] = {{ key = 'Host', value = 'example.com' }}\n"
+        "  elseif u == '/ctl-same' then\n"
+        "    h['x-ctl'] = {{ key = 'X-Ctl', value = 'a\\1b' }}\n"
+        "  elseif u == '/ctl-other' then\n"
+        "    h['x-ctl'] = {{ key = 'X-Ctl', value = 'a\\1c' }}\n"
+        "  elseif u == '/moved' then\n"
+        "    h['x-new'] = h['x-keep']\n"
+        "  end\n"
+        "  return req\n"
+        "end\n");
+
+    /* in place, assigned, same as the host's, removed, never there */
+
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "x-gone", "X-Gone", "g", 1);
+    th_add(&r, FAAS_MSG_REQUEST, "x-keep", "X-Keep", "k", 1);
+    th_add(&r, FAAS_MSG_REQUEST, "accept", "Accept", "*/*", 3);
+    strcpy(r.fields[FAAS_FIELD_URI], "/mix");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK(r.nhdrs[FAAS_MSG_REQUEST] == 5);
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][0].lname, "host");
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][1].lname, "accept");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-country"), "FR");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-new"), "n");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-keep"), "k");
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-gone") == NULL);
+
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "x-keep", "X-Keep", "k", 1);
+    strcpy(r.fields[FAAS_FIELD_URI], "/read-then-assign");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-keep"), "k2");
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][2].key, "x-keep");
+
+    /* a read-only name: nothing to remove is no error, a removal is */
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_URI], "/ro-absent");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK(r.nhdrs[FAAS_MSG_REQUEST] == 2);
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_URI], "/ro-present");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK_STR(r.body, "bad-return");
+    FAAS_CHECK(strstr(r.log, "header \"host\" is read-only in "
+                      "viewer-request") != NULL);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "host"), "localhost");
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_URI], "/ro-read-present");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK_STR(r.body, "bad-return");
+
+    /* a refused list that equals the host's headers is kept, unchecked */
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_URI], "/ro-same");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][0].lname, "host");
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_URI], "/ro-other");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "header \"host\" is read-only") != NULL);
+
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "x-ctl", "X-Ctl", "a\001b", 3);
+    strcpy(r.fields[FAAS_FIELD_URI], "/ctl-same");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+
+    strcpy(r.fields[FAAS_FIELD_URI], "/ctl-other");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "header \"x-ctl\" has a control "
+                      "character") != NULL);
+    values(&r, "x-ctl", buf, sizeof(buf));
+    FAAS_CHECK_STR(buf, "a\001b");
+
+    /* the host's list of another name is checked as a new one */
+
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "x-keep", "X-Keep", "k", 1);
+    strcpy(r.fields[FAAS_FIELD_URI], "/moved");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "headers[\"x-new\"][1].key \"X-Keep\" "
+                      "does not match its name") != NULL);
+
+    faas_function_destroy(fn);
+
+    /* a response: the removal of a header never read, as W3 does */
+
+    fn = fn_ok("wb_response",
+        "return function(event)\n"
+        "  local res = event.Records[1].cf.response\n"
+        "  res.headers['x-frame-options'] = {{ key = 'X-Frame-Options',\n"
+        "                                      value = 'DENY' }}\n"
+        "  res.headers.server = nil\n"
+        "  res.headers.warning = nil\n"
+        "  return res\n"
+        "end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+    FAAS_CHECK(th_header(&r, FAAS_MSG_RESPONSE, "server") == NULL);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-frame-options"),
+                   "DENY");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "content-type"),
+                   "text/plain");
+
+    th_add(&r, FAAS_MSG_RESPONSE, "warning", "Warning", "199 x", 5);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "header \"warning\" is read-only in "
+                      "viewer-response") != NULL);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "warning"), "199 x");
+    faas_function_destroy(fn);
+}
+
+
+/*
+ * The header rules that work on eight bytes at a time against a byte by
+ * byte reading of the rule: every byte value at every position of
+ * strings from 0 to 19 bytes (one word, overlapping words, bytes).
+ */
+
+static int
+ref_value_valid(const char *p, size_t len)
+{
+    size_t         i;
+    unsigned char  c;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) p[i];
+
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ref_key_same(const char *key, const char *lname, size_t len)
+{
+    char    c;
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        c = key[i];
+        c = (c >= 'A' && c <= 'Z') ? (char) (c | 0x20) : c;
+
+        if (c != lname[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ref_name_valid(const char *p, size_t len)
+{
+    int            all;
+    size_t         i;
+    unsigned char  c;
+
+    if (len == 0 || len > 256) {
+        return 0;
+    }
+
+    all = 0;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) p[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            all |= 2;
+            continue;
+        }
+
+        all |= 1;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                     || (c && strchr("!#$%&'*+-.^_`|~", c))))
+        {
+            return 0;
+        }
+    }
+
+    return all;
+}
+
+
+static void
+test_header_rules(void)
+{
+    int         bad;
+    char        v[24], key[24];
+    size_t      len, pos;
+    unsigned    b;
+    faas_str_t  name;
+    const char  *lname = "x-content-type-op";
+
+    bad = 0;
+
+    for (len = 0; len < 20; len++) {
+        for (pos = 0; pos < len; pos++) {
+            for (b = 0; b < 256; b++) {
+                memset(v, 'a', sizeof(v));
+                v[pos] = (char) b;
+
+                if (faas_header_value_valid(v, len)
+                    != ref_value_valid(v, len))
+                {
+                    bad++;
+                }
+
+                memcpy(key, "X-Content-Type-Opt", 18);
+                key[pos] = (char) b;
+
+                if (len <= 17
+                    && faas_header_key_same(key, lname, len)
+                       != ref_key_same(key, lname, len))
+                {
+                    bad++;
+                }
+
+                memcpy(key, "x-content-type-op9", 18);
+                key[pos] = (char) b;
+
+                if (faas_header_name_valid(key, len)
+                    != ref_name_valid(key, len))
+                {
+                    bad++;
+                }
+            }
+        }
+    }
+
+    FAAS_CHECK(bad == 0);
+    FAAS_CHECK(faas_header_value_valid("a\tb", 3));
+    FAAS_CHECK(!faas_header_value_valid("max-age=1\r\nx: y", 15));
+    FAAS_CHECK(faas_header_key_same("X-CONTENT-TYPE-OP", lname, 17));
+    FAAS_CHECK(!faas_header_key_same("X-CONTENT-TYPE-O\xd0", lname, 17));
+
+    name.data = "connection";
+    name.len = 10;
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_RESPONSE,
+                                     FAAS_MSG_RESPONSE, &name) != NULL);
+    name.data = "x-accel-redirect";
+    name.len = 16;
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_REQUEST,
+                                     FAAS_MSG_REQUEST, &name) != NULL);
+    name.data = "if-unmodified-since";
+    name.len = 19;
+    FAAS_CHECK(faas_header_forbidden(FAAS_ORIGIN_REQUEST,
+                                     FAAS_MSG_REQUEST, &name) != NULL);
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_REQUEST,
+                                     FAAS_MSG_REQUEST, &name) == NULL);
+    name.data = "x-frame-options";
+    name.len = 15;
+    FAAS_CHECK(faas_header_forbidden(FAAS_VIEWER_RESPONSE,
+                                     FAAS_MSG_RESPONSE, &name) == NULL);
+    name.data = "content-length";
+    name.len = 14;
+    FAAS_CHECK(faas_header_forbidden(FAAS_CONTENT, FAAS_MSG_RESPONSE,
+                                     &name) != NULL);
+}
+
+
 static void
 test_libs(void)
 {
@@ -773,6 +1088,8 @@ main(void)
     test_lazy();
     test_quiet();
     test_same_name();
+    test_writeback_kinds();
+    test_header_rules();
     test_libs();
 
     return FAAS_TEST_DONE();
