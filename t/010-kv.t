@@ -260,7 +260,7 @@ kv.lua:9: faas.kv.set: value of 71680 bytes exceeds the limit of 65536 bytes
 --- http_config
 faas_state html/state size=64k;
 faas_function early html/early.lua;
-faas_function fill html/fill.lua;
+faas_function fill html/fill.lua timeout=1s;
 --- config
 location /t {
     # a sequence: each step is an invocation of its own and commits alone
