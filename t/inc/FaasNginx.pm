@@ -17,6 +17,23 @@ our ($Module) = grep { /ngx_http_faas_module\.so$/ }
                 split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
 $Module ||= "$Top/build/nginx/objs/ngx_http_faas_module.so";
 
+# the masters this test started: a test that dies midway (a failed check
+# with die, a timeout) does not reach its stop(), and its nginx would stay
+our @Started;
+
+END {
+    local $?;
+    for my $pid (@Started) {
+        next unless kill 0, $pid;
+        kill 'QUIT', $pid;
+        for (1 .. 50) {
+            last unless kill 0, $pid;
+            select(undef, undef, undef, 0.1);
+        }
+        kill 'KILL', $pid if kill 0, $pid;
+    }
+}
+
 sub free_port {
     my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
                                   LocalPort => 0, Proto => 'tcp')
@@ -93,9 +110,13 @@ sub start {
     return $rc if $rc;
     my ($port) = values %{ $self->{ports} };
     for (1 .. 50) {
-        return 0 if IO::Socket::INET->new("127.0.0.1:$port");
+        if (IO::Socket::INET->new("127.0.0.1:$port")) {
+            push @Started, $self->pid // ();
+            return 0;
+        }
         select(undef, undef, undef, 0.1);
     }
+    push @Started, $self->pid // ();
     return 1;
 }
 
