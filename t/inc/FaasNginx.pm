@@ -109,8 +109,17 @@ sub start {
     my $rc = $self->nginx();
     return $rc if $rc;
     my ($port) = values %{ $self->{ports} };
-    for (1 .. 50) {
-        if (IO::Socket::INET->new("127.0.0.1:$port")) {
+
+    # the master's socket accepts before its workers are forked: wait for
+    # them too, so that a test counting them right after start sees all
+    my ($want) = (do { local (@ARGV, $/) = $self->{conf_file}; <> }
+                  =~ /^\s*worker_processes\s+(\d+)\s*;/m);
+    $want //= 1;
+
+    for (1 .. 100) {
+        if (IO::Socket::INET->new("127.0.0.1:$port")
+            && $self->workers >= $want)
+        {
             push @Started, $self->pid // ();
             return 0;
         }
