@@ -151,6 +151,7 @@ static int faas_headers_scan(lua_State *L, int keys, int list,
 static int faas_headers_refused(lua_State *L, faas_state_t *st,
     faas_msg_e msg, faas_str_t *lname);
 static int faas_bad_return_top(lua_State *L);
+static int faas_diff_value(lua_State *L, int list, int first, size_t j);
 static void faas_headers_diff(lua_State *L, faas_state_t *st,
     faas_msg_e msg, int t, faas_writeback_t *wb);
 static int faas_result_fields(lua_State *L, int t);
@@ -996,7 +997,10 @@ faas_headers_touched(faas_headers_lazy_t *lz, const char *name, size_t len)
 }
 
 
-/* remembers a name, not loaded yet; its index, -1 when there is no room */
+/*
+ * remembers a name, not loaded yet; its index, -1 when there is no room.
+ * The copy ends in a NUL: the write-back names it in its messages.
+ */
 
 static int
 faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
@@ -1010,7 +1014,7 @@ faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
     }
 
     if (lz->ntouched == FAAS_HEADERS_TOUCHED
-        || len > FAAS_HEADERS_NAMES - lz->used)
+        || len >= FAAS_HEADERS_NAMES - lz->used)
     {
         return -1;
     }
@@ -1018,10 +1022,11 @@ faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
     i = (int) lz->ntouched++;
 
     memcpy(lz->names + lz->used, name, len);
+    lz->names[lz->used + len] = '\0';
     lz->touched[i].off = lz->used;
     lz->touched[i].len = len;
     lz->touched[i].loaded = 0;
-    lz->used += len;
+    lz->used += len + 1;
 
     return i;
 }
@@ -1685,19 +1690,19 @@ faas_headers_refused(lua_State *L, faas_state_t *st, faas_msg_e msg,
 
 
 /*
- * Pushes the name (i == 0) or the value (i == 1) of the j-th name to
- * compare: from the list table at list, or from the stack at first.
+ * The index of the value of the j-th name to compare: pushed from the
+ * list table at list, or on the stack at first
  */
 
-static void
-faas_diff_entry(lua_State *L, int list, int first, size_t j, int i)
+static int
+faas_diff_value(lua_State *L, int list, int first, size_t j)
 {
     if (list) {
-        lua_rawgeti(L, list, 2 * j + 1 + i);
-
-    } else {
-        lua_pushvalue(L, first + 2 * j + i);
+        lua_rawgeti(L, list, 2 * j + 2);
+        return lua_gettop(L);
     }
+
+    return first + (int) j;
 }
 
 
@@ -1715,10 +1720,11 @@ static void
 faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_writeback_t *wb)
 {
-    int                   keys, list, first, value, lazy, assigned, known;
-    size_t                nnames, nentries, n, j, k;
-    unsigned              i;
+    int                   keys, list, first, value, top, lazy, assigned;
+    int                   known, i;
+    size_t                nnames, nentries, len, n, j, k;
     faas_str_t            lname;
+    const char           *s;
     faas_host_headers_t   hh;
     faas_headers_lazy_t  *lz;
 
@@ -1749,30 +1755,43 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     hh.slot = keys + 1;
 
     /*
-     * The names to compare, each followed by its value: the touched
-     * names of the lazy table, on the stack; or every name of a plain
-     * table and the host's names it does not have, in a list table (on
-     * the stack 10,000 headers would overflow it).  Both keep the strings
+     * The names to compare: the touched names of the lazy table, whose
+     * bytes the table's bookkeeping holds, with their values on the stack
+     * in the same order; or every name of a plain table and the host's
+     * names it does not have, each followed by its value, in a list table
+     * (on the stack 10,000 headers would overflow it).  The strings stay
      * alive until the changes are applied.
      */
 
-    n = 0;
     nentries = 0;
 
     if (lazy) {
 
-        /* a few names (FAAS_HEADERS_TOUCHED at most): on the stack */
+        /*
+         * A few names (FAAS_HEADERS_TOUCHED at most), nil unless set:
+         * the table holds touched names only, and one traversal of it
+         * costs less than a lookup of each name, which would make its
+         * string again
+         */
 
         list = 0;
         first = lua_gettop(L) + 1;
-        luaL_checkstack(L, 2 * lz->ntouched, "headers");
+        nnames = lz->ntouched;
+        luaL_checkstack(L, nnames + 2, "headers");
+        lua_settop(L, first + nnames - 1);
 
-        for (i = 0; i < lz->ntouched; i++) {
-            lua_pushlstring(L, lz->names + lz->touched[i].off,
-                            lz->touched[i].len);
-            lua_pushvalue(L, -1);
-            lua_rawget(L, t);
-            n += 2;
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            s = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &len)
+                                               : NULL;
+            i = s ? faas_headers_touched(lz, s, len) : -1;
+
+            if (i >= 0) {
+                lua_replace(L, first + i);
+
+            } else {
+                lua_pop(L, 1);
+            }
         }
 
     } else {
@@ -1781,6 +1800,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         lua_createtable(L, 2 * hh.n, 0);
         list = lua_gettop(L);
         first = 0;
+        n = 0;
 
         lua_pushnil(L);
         while (lua_next(L, t)) {
@@ -1818,18 +1838,19 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
             lua_rawseti(L, list, n + 1);
             n += 2;
         }
+
+        nnames = n / 2;
     }
 
-    nnames = n / 2;
-
     for (j = 0; j < nnames; j++) {
-        faas_diff_entry(L, list, first, j, 1);
+        top = lua_gettop(L);
+        value = faas_diff_value(L, list, first, j);
 
-        if (lua_type(L, -1) == LUA_TTABLE) {
-            nentries += lua_objlen(L, -1);
+        if (lua_type(L, value) == LUA_TTABLE) {
+            nentries += lua_objlen(L, value);
         }
 
-        lua_pop(L, 1);
+        lua_settop(L, top);
     }
 
     wb->lnames = nnames <= FAAS_WRITEBACK_OPS
@@ -1844,15 +1865,22 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     /* the list and the buffers stay on the stack until they are applied */
 
     for (j = 0; j < nnames; j++) {
-        faas_diff_entry(L, list, first, j, 0);
-        lname.data = lua_tolstring(L, -1, &lname.len);
-        lua_pop(L, 1);
+        top = lua_gettop(L);
 
-        faas_diff_entry(L, list, first, j, 1);
-        value = lua_gettop(L);
+        if (lazy) {
+            lname.data = lz->names + lz->touched[j].off;
+            lname.len = lz->touched[j].len;
+
+        } else {
+            lua_rawgeti(L, list, 2 * j + 1);
+            lname.data = lua_tolstring(L, -1, &lname.len);
+            lua_pop(L, 1);
+        }
+
+        value = faas_diff_value(L, list, first, j);
 
         if (lua_isnil(L, value)) {
-            lua_pop(L, 1);
+            lua_settop(L, top);
 
             /*
              * Removed: a name the host has becomes a removal.  The host's
@@ -1877,7 +1905,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
                     faas_host_headers_read(L, st, &hh, 0);
 
                     if (!faas_host_headers_has(&hh, &lname)) {
-                        lua_pop(L, 1);
+                        lua_settop(L, top);
                         continue;
                     }
                 }
@@ -1910,7 +1938,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
                 faas_host_headers_read(L, st, &hh, 0);
 
                 if (faas_headers_same(L, keys, value, &hh, &lname)) {
-                    lua_pop(L, 1);
+                    lua_settop(L, top);
                     continue;
                 }
             }
@@ -1927,7 +1955,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
                 faas_host_headers_read(L, st, &hh, 0);
 
                 if (faas_headers_same(L, keys, value, &hh, &lname)) {
-                    lua_settop(L, value - 1);
+                    lua_settop(L, top);
                     continue;
                 }
             }
@@ -1935,7 +1963,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
             faas_bad_return_top(L);
         }
 
-        lua_pop(L, 1);
+        lua_settop(L, top);
 
         wb->lnames[wb->nnames++] = lname;
         wb->nhdrs += k;
