@@ -926,18 +926,17 @@ faas_headers_index(lua_State *L)
 
     if (i < 0) {
         faas_headers_load(L, st, lz, 1);
+        lua_pushvalue(L, 2);
+        lua_rawget(L, 1);
 
-    } else {
-        lname.data = k;
-        lname.len = len;
-
-        lz->touched[i].list = faas_headers_host(L, st, lz, 1, NULL, &lname,
-                                                2);
-        lz->touched[i].loaded = 1;
+        return 1;
     }
 
-    lua_pushvalue(L, 2);
-    lua_rawget(L, 1);
+    lname.data = k;
+    lname.len = len;
+
+    lz->touched[i].list = faas_headers_host(L, st, lz, 1, NULL, &lname, 2);
+    lz->touched[i].loaded = 1;
 
     return 1;
 }
@@ -1049,15 +1048,15 @@ faas_headers_load(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
 
 /*
  * adds the host's headers named only (all but skip's) to the table at t;
- * name is the index of only as a Lua string.  Returns only's list, NULL
- * when the host has none.
+ * name is the index of only as a Lua string.  With only, pushes its list
+ * (nil when the host has none, the value __index returns) and returns it,
+ * NULL for nil.
  */
 
 static const void *
 faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
     int t, faas_headers_lazy_t *skip, faas_str_t *only, int name)
 {
-    const void          *list;
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
 
@@ -1083,18 +1082,24 @@ faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
                    ? "request" : "response");
     }
 
-    list = NULL;
+    if (only == NULL) {
+        lua_settop(L, ctx.keys - 1);
+        return NULL;
+    }
 
     if (ctx.list) {
-        list = lua_topointer(L, ctx.list);
         lua_pushvalue(L, name);
         lua_pushvalue(L, ctx.list);
         lua_rawset(L, t);
+
+    } else {
+        lua_pushnil(L);
     }
 
-    lua_settop(L, ctx.keys - 1);
+    lua_replace(L, ctx.keys);
+    lua_settop(L, ctx.keys);
 
-    return list;
+    return lua_topointer(L, -1);
 }
 
 
