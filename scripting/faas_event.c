@@ -151,6 +151,7 @@ static int faas_headers_scan(lua_State *L, int keys, int list,
 static int faas_headers_refused(lua_State *L, faas_state_t *st,
     faas_msg_e msg, faas_str_t *lname);
 static int faas_bad_return_top(lua_State *L);
+static int faas_diff_value(lua_State *L, int list, int first, size_t j);
 static void faas_headers_diff(lua_State *L, faas_state_t *st,
     faas_msg_e msg, int t, faas_writeback_t *wb);
 static int faas_result_fields(lua_State *L, int t);
@@ -925,18 +926,17 @@ faas_headers_index(lua_State *L)
 
     if (i < 0) {
         faas_headers_load(L, st, lz, 1);
+        lua_pushvalue(L, 2);
+        lua_rawget(L, 1);
 
-    } else {
-        lname.data = k;
-        lname.len = len;
-
-        lz->touched[i].list = faas_headers_host(L, st, lz, 1, NULL, &lname,
-                                                2);
-        lz->touched[i].loaded = 1;
+        return 1;
     }
 
-    lua_pushvalue(L, 2);
-    lua_rawget(L, 1);
+    lname.data = k;
+    lname.len = len;
+
+    lz->touched[i].list = faas_headers_host(L, st, lz, 1, NULL, &lname, 2);
+    lz->touched[i].loaded = 1;
 
     return 1;
 }
@@ -996,7 +996,10 @@ faas_headers_touched(faas_headers_lazy_t *lz, const char *name, size_t len)
 }
 
 
-/* remembers a name, not loaded yet; its index, -1 when there is no room */
+/*
+ * remembers a name, not loaded yet; its index, -1 when there is no room.
+ * The copy ends in a NUL: the write-back names it in its messages.
+ */
 
 static int
 faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
@@ -1010,7 +1013,7 @@ faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
     }
 
     if (lz->ntouched == FAAS_HEADERS_TOUCHED
-        || len > FAAS_HEADERS_NAMES - lz->used)
+        || len >= FAAS_HEADERS_NAMES - lz->used)
     {
         return -1;
     }
@@ -1018,10 +1021,11 @@ faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
     i = (int) lz->ntouched++;
 
     memcpy(lz->names + lz->used, name, len);
+    lz->names[lz->used + len] = '\0';
     lz->touched[i].off = lz->used;
     lz->touched[i].len = len;
     lz->touched[i].loaded = 0;
-    lz->used += len;
+    lz->used += len + 1;
 
     return i;
 }
@@ -1044,15 +1048,15 @@ faas_headers_load(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
 
 /*
  * adds the host's headers named only (all but skip's) to the table at t;
- * name is the index of only as a Lua string.  Returns only's list, NULL
- * when the host has none.
+ * name is the index of only as a Lua string.  With only, pushes its list
+ * (nil when the host has none, the value __index returns) and returns it,
+ * NULL for nil.
  */
 
 static const void *
 faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
     int t, faas_headers_lazy_t *skip, faas_str_t *only, int name)
 {
-    const void          *list;
     faas_call_t         *call;
     faas_headers_ctx_t   ctx;
 
@@ -1078,18 +1082,24 @@ faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
                    ? "request" : "response");
     }
 
-    list = NULL;
+    if (only == NULL) {
+        lua_settop(L, ctx.keys - 1);
+        return NULL;
+    }
 
     if (ctx.list) {
-        list = lua_topointer(L, ctx.list);
         lua_pushvalue(L, name);
         lua_pushvalue(L, ctx.list);
         lua_rawset(L, t);
+
+    } else {
+        lua_pushnil(L);
     }
 
-    lua_settop(L, ctx.keys - 1);
+    lua_replace(L, ctx.keys);
+    lua_settop(L, ctx.keys);
 
-    return list;
+    return lua_topointer(L, -1);
 }
 
 
@@ -1685,19 +1695,19 @@ faas_headers_refused(lua_State *L, faas_state_t *st, faas_msg_e msg,
 
 
 /*
- * Pushes the name (i == 0) or the value (i == 1) of the j-th name to
- * compare: from the list table at list, or from the stack at first.
+ * The index of the value of the j-th name to compare: pushed from the
+ * list table at list, or on the stack at first
  */
 
-static void
-faas_diff_entry(lua_State *L, int list, int first, size_t j, int i)
+static int
+faas_diff_value(lua_State *L, int list, int first, size_t j)
 {
     if (list) {
-        lua_rawgeti(L, list, 2 * j + 1 + i);
-
-    } else {
-        lua_pushvalue(L, first + 2 * j + i);
+        lua_rawgeti(L, list, 2 * j + 2);
+        return lua_gettop(L);
     }
+
+    return first + (int) j;
 }
 
 
@@ -1715,10 +1725,11 @@ static void
 faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     faas_writeback_t *wb)
 {
-    int                   keys, list, first, value, lazy, assigned, known;
-    size_t                nnames, nentries, n, j, k;
-    unsigned              i;
+    int                   keys, list, first, value, top, lazy, assigned;
+    int                   known, i;
+    size_t                nnames, nentries, len, n, j, k;
     faas_str_t            lname;
+    const char           *s;
     faas_host_headers_t   hh;
     faas_headers_lazy_t  *lz;
 
@@ -1749,30 +1760,43 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     hh.slot = keys + 1;
 
     /*
-     * The names to compare, each followed by its value: the touched
-     * names of the lazy table, on the stack; or every name of a plain
-     * table and the host's names it does not have, in a list table (on
-     * the stack 10,000 headers would overflow it).  Both keep the strings
+     * The names to compare: the touched names of the lazy table, whose
+     * bytes the table's bookkeeping holds, with their values on the stack
+     * in the same order; or every name of a plain table and the host's
+     * names it does not have, each followed by its value, in a list table
+     * (on the stack 10,000 headers would overflow it).  The strings stay
      * alive until the changes are applied.
      */
 
-    n = 0;
     nentries = 0;
 
     if (lazy) {
 
-        /* a few names (FAAS_HEADERS_TOUCHED at most): on the stack */
+        /*
+         * A few names (FAAS_HEADERS_TOUCHED at most), nil unless set:
+         * the table holds touched names only, and one traversal of it
+         * costs less than a lookup of each name, which would make its
+         * string again
+         */
 
         list = 0;
         first = lua_gettop(L) + 1;
-        luaL_checkstack(L, 2 * lz->ntouched, "headers");
+        nnames = lz->ntouched;
+        luaL_checkstack(L, nnames + 2, "headers");
+        lua_settop(L, first + nnames - 1);
 
-        for (i = 0; i < lz->ntouched; i++) {
-            lua_pushlstring(L, lz->names + lz->touched[i].off,
-                            lz->touched[i].len);
-            lua_pushvalue(L, -1);
-            lua_rawget(L, t);
-            n += 2;
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            s = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &len)
+                                               : NULL;
+            i = s ? faas_headers_touched(lz, s, len) : -1;
+
+            if (i >= 0) {
+                lua_replace(L, first + i);
+
+            } else {
+                lua_pop(L, 1);
+            }
         }
 
     } else {
@@ -1781,6 +1805,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         lua_createtable(L, 2 * hh.n, 0);
         list = lua_gettop(L);
         first = 0;
+        n = 0;
 
         lua_pushnil(L);
         while (lua_next(L, t)) {
@@ -1818,18 +1843,19 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
             lua_rawseti(L, list, n + 1);
             n += 2;
         }
+
+        nnames = n / 2;
     }
 
-    nnames = n / 2;
-
     for (j = 0; j < nnames; j++) {
-        faas_diff_entry(L, list, first, j, 1);
+        top = lua_gettop(L);
+        value = faas_diff_value(L, list, first, j);
 
-        if (lua_type(L, -1) == LUA_TTABLE) {
-            nentries += lua_objlen(L, -1);
+        if (lua_type(L, value) == LUA_TTABLE) {
+            nentries += lua_objlen(L, value);
         }
 
-        lua_pop(L, 1);
+        lua_settop(L, top);
     }
 
     wb->lnames = nnames <= FAAS_WRITEBACK_OPS
@@ -1844,15 +1870,22 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
     /* the list and the buffers stay on the stack until they are applied */
 
     for (j = 0; j < nnames; j++) {
-        faas_diff_entry(L, list, first, j, 0);
-        lname.data = lua_tolstring(L, -1, &lname.len);
-        lua_pop(L, 1);
+        top = lua_gettop(L);
 
-        faas_diff_entry(L, list, first, j, 1);
-        value = lua_gettop(L);
+        if (lazy) {
+            lname.data = lz->names + lz->touched[j].off;
+            lname.len = lz->touched[j].len;
+
+        } else {
+            lua_rawgeti(L, list, 2 * j + 1);
+            lname.data = lua_tolstring(L, -1, &lname.len);
+            lua_pop(L, 1);
+        }
+
+        value = faas_diff_value(L, list, first, j);
 
         if (lua_isnil(L, value)) {
-            lua_pop(L, 1);
+            lua_settop(L, top);
 
             /*
              * Removed: a name the host has becomes a removal.  The host's
@@ -1877,7 +1910,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
                     faas_host_headers_read(L, st, &hh, 0);
 
                     if (!faas_host_headers_has(&hh, &lname)) {
-                        lua_pop(L, 1);
+                        lua_settop(L, top);
                         continue;
                     }
                 }
@@ -1910,7 +1943,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
                 faas_host_headers_read(L, st, &hh, 0);
 
                 if (faas_headers_same(L, keys, value, &hh, &lname)) {
-                    lua_pop(L, 1);
+                    lua_settop(L, top);
                     continue;
                 }
             }
@@ -1927,7 +1960,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
                 faas_host_headers_read(L, st, &hh, 0);
 
                 if (faas_headers_same(L, keys, value, &hh, &lname)) {
-                    lua_settop(L, value - 1);
+                    lua_settop(L, top);
                     continue;
                 }
             }
@@ -1935,7 +1968,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
             faas_bad_return_top(L);
         }
 
-        lua_pop(L, 1);
+        lua_settop(L, top);
 
         wb->lnames[wb->nnames++] = lname;
         wb->nhdrs += k;

@@ -771,6 +771,9 @@ test_writeback_kinds(void)
         "    h['x-ctl'] = {{ key = 'X-Ctl', value = 'a\\1b' }}\n"
         "  elseif u == '/ctl-other' then\n"
         "    h['x-ctl'] = {{ key = 'X-Ctl', value = 'a\\1c' }}\n"
+        "  elseif u == '/ctl-first' then\n"
+        "    h['x-ctl'] = {{ key = 'X-Ctl', value = 'a\\1c' }}\n"
+        "    h['x-b'] = {{ key = 'X-B', value = 'b' }}\n"
         "  elseif u == '/moved' then\n"
         "    h['x-new'] = h['x-keep']\n"
         "  end\n"
@@ -843,6 +846,14 @@ test_writeback_kinds(void)
                       "character") != NULL);
     values(&r, "x-ctl", buf, sizeof(buf));
     FAAS_CHECK_STR(buf, "a\001b");
+
+    /* a touched name is named alone, not run into the next one */
+
+    th_init(&r);
+    strcpy(r.fields[FAAS_FIELD_URI], "/ctl-first");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "header \"x-ctl\" has a control "
+                      "character") != NULL);
 
     /* the host's list of another name is checked as a new one */
 
