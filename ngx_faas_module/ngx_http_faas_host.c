@@ -19,7 +19,7 @@ typedef struct {
 
 static int ngx_http_faas_get(void *req, faas_field_e field,
     faas_str_t *value);
-static int ngx_http_faas_headers(void *req, faas_msg_e msg,
+static int ngx_http_faas_headers(void *req, faas_msg_e msg, faas_str_t *lname,
     faas_header_pt cb, void *arg);
 static int ngx_http_faas_set(void *req, faas_field_e field,
     faas_str_t *value);
@@ -213,9 +213,19 @@ ngx_http_faas_header_cb(faas_header_pt cb, void *arg, const char *lname,
 }
 
 
+/* whether lname (NULL: every name) asks for the header name */
+
+static ngx_inline ngx_uint_t
+ngx_http_faas_wanted(faas_str_t *lname, const char *name, size_t len)
+{
+    return lname == NULL
+           || (lname->len == len && ngx_strncmp(lname->data, name, len) == 0);
+}
+
+
 static int
-ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
-    void *arg)
+ngx_http_faas_headers(void *req, faas_msg_e msg, faas_str_t *lname,
+    faas_header_pt cb, void *arg)
 {
     ngx_http_request_t  *r = req;
 
@@ -232,7 +242,9 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
 
         /* what nginx adds itself as it writes the header out */
 
-        if (r->headers_out.server == NULL) {
+        if (r->headers_out.server == NULL
+            && ngx_http_faas_wanted(lname, "server", 6))
+        {
             clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
             if (clcf->server_tokens == NGX_HTTP_SERVER_TOKENS_ON) {
@@ -249,13 +261,17 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
             ngx_http_faas_header_cb(cb, arg, "server", &key, &value);
         }
 
-        if (r->headers_out.date == NULL) {
+        if (r->headers_out.date == NULL
+            && ngx_http_faas_wanted(lname, "date", 4))
+        {
             ngx_str_set(&key, "Date");
             ngx_http_faas_header_cb(cb, arg, "date", &key,
                                     (ngx_str_t *) &ngx_cached_http_time);
         }
 
-        if (r->headers_out.content_type.len) {
+        if (r->headers_out.content_type.len
+            && ngx_http_faas_wanted(lname, "content-type", 12))
+        {
             value = r->headers_out.content_type;
 
             if (r->headers_out.charset.len) {
@@ -278,7 +294,8 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
         }
 
         if (r->headers_out.content_length == NULL
-            && r->headers_out.content_length_n >= 0)
+            && r->headers_out.content_length_n >= 0
+            && ngx_http_faas_wanted(lname, "content-length", 14))
         {
             p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
             if (p == NULL) {
@@ -295,7 +312,8 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
         }
 
         if (r->headers_out.last_modified == NULL
-            && r->headers_out.last_modified_time != -1)
+            && r->headers_out.last_modified_time != -1
+            && ngx_http_faas_wanted(lname, "last-modified", 13))
         {
             p = ngx_pnalloc(r->pool, sizeof("Mon, 28 Sep 1970 06:00:00 GMT"));
             if (p == NULL) {
@@ -336,10 +354,23 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_header_pt cb,
 
         /*
          * Response headers often come without a lowercase key (add_header
-         * leaves lowcase_key unset), so those are lowercased here.
+         * leaves lowcase_key unset), so those are lowercased here; one of
+         * the name asked for is that name.
          */
 
-        if (msg == FAAS_MSG_REQUEST) {
+        if (lname) {
+            if (h[i].key.len != lname->len
+                || (msg == FAAS_MSG_REQUEST
+                    ? ngx_strncmp(h[i].lowcase_key, lname->data, lname->len)
+                    : ngx_strncasecmp(h[i].key.data, (u_char *) lname->data,
+                                      lname->len)))
+            {
+                continue;
+            }
+
+            lc = (u_char *) lname->data;
+
+        } else if (msg == FAAS_MSG_REQUEST) {
             lc = h[i].lowcase_key;
 
         } else {

@@ -477,7 +477,7 @@ ngx_http_faas_wait_answer(ngx_http_faas_wait_t *w, ngx_http_request_t *sr,
     a = ngx_array_create(sr->pool, 8, sizeof(faas_header_t));
 
     if (a == NULL
-        || ngx_http_faas_host.headers(sr, FAAS_MSG_RESPONSE,
+        || ngx_http_faas_host.headers(sr, FAAS_MSG_RESPONSE, NULL,
                                       ngx_http_faas_wait_header, a)
            != FAAS_OK)
     {

@@ -22,7 +22,7 @@ static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
 static int ngx_http_faas_prewarm_get(void *req, faas_field_e field,
     faas_str_t *value);
 static int ngx_http_faas_prewarm_headers(void *req, faas_msg_e msg,
-    faas_header_pt cb, void *arg);
+    faas_str_t *lname, faas_header_pt cb, void *arg);
 static int ngx_http_faas_prewarm_set(void *req, faas_field_e field,
     faas_str_t *value);
 static int ngx_http_faas_prewarm_set_headers(void *req, faas_msg_e msg,
@@ -775,8 +775,8 @@ ngx_http_faas_prewarm_get(void *req, faas_field_e field, faas_str_t *value)
 
 
 static int
-ngx_http_faas_prewarm_headers(void *req, faas_msg_e msg, faas_header_pt cb,
-    void *arg)
+ngx_http_faas_prewarm_headers(void *req, faas_msg_e msg, faas_str_t *lname,
+    faas_header_pt cb, void *arg)
 {
     return FAAS_ERROR;
 }

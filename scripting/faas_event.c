@@ -1074,7 +1074,7 @@ faas_headers_host(lua_State *L, faas_state_t *st, faas_headers_lazy_t *lz,
     if (call->host->headers(call->req,
                             lz == &st->run.headers[FAAS_MSG_REQUEST]
                             ? FAAS_MSG_REQUEST : FAAS_MSG_RESPONSE,
-                            faas_headers_add, &ctx)
+                            only, faas_headers_add, &ctx)
         != FAAS_OK)
     {
         luaL_error(L, "cannot read the %s headers",
@@ -1115,11 +1115,8 @@ faas_headers_add(void *arg, faas_header_t *hdr)
     ctx = arg;
     L = ctx->L;
 
-    if ((ctx->only
-         && (ctx->only->len != hdr->lname.len
-             || memcmp(ctx->only->data, hdr->lname.data, hdr->lname.len)))
-        || (ctx->skip && faas_headers_touched(ctx->skip, hdr->lname.data,
-                                              hdr->lname.len) >= 0))
+    if (ctx->skip && faas_headers_touched(ctx->skip, hdr->lname.data,
+                                          hdr->lname.len) >= 0)
     {
         return FAAS_OK;
     }
@@ -1383,7 +1380,7 @@ faas_host_headers_read(lua_State *L, faas_state_t *st,
     hh->n = 0;
     hh->cap = FAAS_HOST_HEADERS;
 
-    if (call->host->headers(call->req, hh->msg, faas_host_headers_add, hh)
+    if (call->host->headers(call->req, hh->msg, NULL, faas_host_headers_add, hh)
         != FAAS_OK)
     {
         goto failed;
@@ -1395,7 +1392,7 @@ faas_host_headers_read(lua_State *L, faas_state_t *st,
         lua_replace(L, hh->slot);
         hh->n = 0;
 
-        if (call->host->headers(call->req, hh->msg, faas_host_headers_add,
+        if (call->host->headers(call->req, hh->msg, NULL, faas_host_headers_add,
                                 hh)
             != FAAS_OK || hh->n != hh->cap)
         {

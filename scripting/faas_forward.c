@@ -86,7 +86,8 @@ faas_forward_event(const faas_host_t *host, void *req, faas_proto_e protocol,
 
         cJSON_AddItemToObject(ev, "__ow_headers", fh.headers);
 
-        ok = host->headers(req, FAAS_MSG_REQUEST, faas_forward_header, &fh)
+        ok = host->headers(req, FAAS_MSG_REQUEST, NULL, faas_forward_header,
+                           &fh)
              == FAAS_OK
              && cJSON_AddStringToObject(ev, "__ow_method", method)
              && cJSON_AddStringToObject(ev, "__ow_path", uri)
@@ -99,7 +100,8 @@ faas_forward_event(const faas_host_t *host, void *req, faas_proto_e protocol,
     cJSON_AddItemToObject(ev, "headers", fh.headers);
     cJSON_AddItemToObject(ev, "multiValueHeaders", fh.multi);
 
-    ok = host->headers(req, FAAS_MSG_REQUEST, faas_forward_header, &fh)
+    ok = host->headers(req, FAAS_MSG_REQUEST, NULL, faas_forward_header,
+                       &fh)
          == FAAS_OK
          && cJSON_AddStringToObject(ev, "resource", "/{proxy+}")
          && cJSON_AddStringToObject(ev, "path", uri)

@@ -139,11 +139,14 @@ typedef struct {
     int   (*get)(void *req, faas_field_e field, faas_str_t *value);
 
     /*
-     * calls cb for every header of the message in order; the strings
-     * stay valid until the host's headers are next written
+     * calls cb for every header of the message in order, or with lname
+     * (a lowercase name) for those of that name only: a handler reads
+     * headers by name, and the host can tell them apart cheaper than a
+     * call for each; the strings stay valid until the host's headers are
+     * next written
      */
-    int   (*headers)(void *req, faas_msg_e msg, faas_header_pt cb,
-                     void *arg);
+    int   (*headers)(void *req, faas_msg_e msg, faas_str_t *lname,
+                     faas_header_pt cb, void *arg);
 
     /* a validated new value of a writable field (uri, querystring;
        status and statusDescription in origin-response) */

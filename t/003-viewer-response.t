@@ -41,12 +41,13 @@ X-Frame-Options: DENY
 
 
 
-=== TEST 2: the handler sees status, content type and add_header headers
+=== TEST 2: the handler sees status, content type and add_header headers, each read by name (those nginx adds itself too)
 --- http_config
 faas_function echo html/echo.lua;
 --- config
 location /t {
     add_header X-From-Config yes;
+    add_header x-from-config again;
     faas_viewer_response echo;
     return 200 "page\n";
 }
@@ -58,14 +59,17 @@ return function(event)
   h["x-seen"] = {{ key = "X-Seen", value = table.concat({
     response.status, response.statusDescription,
     h["content-type"][1].value, h["x-from-config"][1].value,
+    h["x-from-config"][2].key, #h["x-from-config"],
+    tostring(h["x-none"]), h.server[1].value:match("^nginx") or "?",
+    h["content-length"][1].value, tostring(#h.date[1].value > 20),
     event.Records[1].cf.request.uri }, "|") }}
   return response
 end
 --- request
 GET /t
 --- response_headers
-X-Seen: 200|OK|text/plain|yes|/t
-X-From-Config: yes
+X-Seen: 200|OK|text/plain|yes|x-from-config|2|nil|nginx|5|true|/t
+X-From-Config: yes, again
 --- no_error_log
 [error]
 

@@ -74,7 +74,8 @@ th_get(void *req, faas_field_e f, faas_str_t *v)
 
 
 static int
-th_headers(void *req, faas_msg_e m, faas_header_pt cb, void *arg)
+th_headers(void *req, faas_msg_e m, faas_str_t *lname, faas_header_pt cb,
+    void *arg)
 {
     int            i;
     th_req_t      *r = req;
@@ -83,6 +84,13 @@ th_headers(void *req, faas_msg_e m, faas_header_pt cb, void *arg)
     for (i = 0; i < r->nhdrs[m]; i++) {
         h.lname.data = r->hdrs[m][i].lname;
         h.lname.len = strlen(h.lname.data);
+
+        if (lname && (lname->len != h.lname.len
+                      || memcmp(lname->data, h.lname.data, h.lname.len)))
+        {
+            continue;
+        }
+
         h.key.data = r->hdrs[m][i].key;
         h.key.len = strlen(h.key.data);
         h.value.data = r->hdrs[m][i].value;

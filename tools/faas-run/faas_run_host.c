@@ -14,8 +14,8 @@
 
 
 static int faas_run_get(void *req, faas_field_e field, faas_str_t *value);
-static int faas_run_headers(void *req, faas_msg_e msg, faas_header_pt cb,
-    void *arg);
+static int faas_run_headers(void *req, faas_msg_e msg, faas_str_t *lname,
+    faas_header_pt cb, void *arg);
 static int faas_run_set(void *req, faas_field_e field, faas_str_t *value);
 static int faas_run_set_headers(void *req, faas_msg_e msg,
     faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
@@ -229,7 +229,8 @@ faas_run_get(void *req, faas_field_e field, faas_str_t *value)
 
 
 static int
-faas_run_headers(void *req, faas_msg_e msg, faas_header_pt cb, void *arg)
+faas_run_headers(void *req, faas_msg_e msg, faas_str_t *lname,
+    faas_header_pt cb, void *arg)
 {
     size_t              i;
     faas_header_t       h;
@@ -241,6 +242,12 @@ faas_run_headers(void *req, faas_msg_e msg, faas_header_pt cb, void *arg)
 
         h.lname.data = e->lname;
         h.lname.len = strlen(e->lname);
+
+        if (lname && (lname->len != h.lname.len
+                      || memcmp(lname->data, h.lname.data, h.lname.len)))
+        {
+            continue;
+        }
         h.key.data = e->key;
         h.key.len = strlen(e->key);
         h.value.data = e->value;
