@@ -342,8 +342,7 @@ faas_call_after(lua_State *L, faas_state_t *st, lua_State *co, int status)
         return lua_error(L);
     }
 
-    /* faas_call() checks the rest */
-    st->quiet = (lua_gettop(co) == 0 || lua_isnil(co, 1));
+    st->quiet = faas_call_quiet(st, co);
 
     if (lua_gettop(co) == 0) {
         lua_pushnil(L);
