@@ -137,7 +137,6 @@ typedef struct {
     /* the call of a request event, kept while its handler waits */
     faas_call_t                 call;
     ngx_uint_t                  seq;        /* its place in the sequence */
-    uint64_t                    call_start; /* faas_now_us() */
     ngx_http_faas_wait_t       *wait;
     faas_invoke_t              *forward;    /* faas_forward's call */
 } ngx_http_faas_ctx_t;

@@ -180,7 +180,6 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
             call->fn = fn[i];
             call->start = faas_now_us();
-            ctx->call_start = call->start;
 
             rc = faas_call(call);
         }
@@ -201,7 +200,7 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
         /* the time of the function, waits for backends included */
 
-        us = faas_now_us() - ctx->call_start;
+        us = faas_now_us() - call->start;
 
         ctx->duration_us += us;
 
