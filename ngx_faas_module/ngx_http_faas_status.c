@@ -233,13 +233,32 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
+/* a histogram's observation: its bucket (n bounds, then +Inf), its sum */
+
+static void
+ngx_http_faas_observe(ngx_msec_t *bounds, ngx_uint_t n, ngx_atomic_t *buckets,
+    ngx_atomic_t *sum, ngx_msec_t v)
+{
+    ngx_uint_t  b;
+
+    for (b = 0; b < n; b++) {
+        if (v <= bounds[b]) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&buckets[b], 1);
+    (void) ngx_atomic_fetch_add(sum, v);
+}
+
+
 /* after every invocation; a no-op without faas_status */
 
 void
 ngx_http_faas_stats_add(ngx_http_request_t *r, faas_call_t *call,
     ngx_msec_t us)
 {
-    ngx_uint_t                  i, b;
+    ngx_uint_t                  i;
     ngx_http_faas_fn_stats_t   *fs;
     ngx_http_faas_stats_t      *stats;
     ngx_http_faas_main_conf_t  *fmcf;
@@ -264,14 +283,8 @@ ngx_http_faas_stats_add(ngx_http_request_t *r, faas_call_t *call,
         (void) ngx_atomic_fetch_add(&fs->cold_starts, 1);
     }
 
-    for (b = 0; b < NGX_HTTP_FAAS_BUCKETS; b++) {
-        if (us <= ngx_http_faas_bucket_us[b]) {
-            break;
-        }
-    }
-
-    (void) ngx_atomic_fetch_add(&fs->buckets[b], 1);
-    (void) ngx_atomic_fetch_add(&fs->duration_us, us);
+    ngx_http_faas_observe(ngx_http_faas_bucket_us, NGX_HTTP_FAAS_BUCKETS,
+                          fs->buckets, &fs->duration_us, us);
 
     if (ngx_worker < stats->nworkers) {
         ngx_http_faas_memory_gauges(stats)[ngx_worker * stats->nfunctions
@@ -313,14 +326,8 @@ ngx_http_faas_backend_stats(ngx_http_request_t *r, faas_backend_t *b,
 
     (void) ngx_atomic_fetch_add(&bs->requests[k], 1);
 
-    for (k = 0; k < NGX_HTTP_FAAS_BE_BUCKETS; k++) {
-        if (ms <= ngx_http_faas_be_bucket_ms[k]) {
-            break;
-        }
-    }
-
-    (void) ngx_atomic_fetch_add(&bs->buckets[k], 1);
-    (void) ngx_atomic_fetch_add(&bs->duration_ms, ms);
+    ngx_http_faas_observe(ngx_http_faas_be_bucket_ms, NGX_HTTP_FAAS_BE_BUCKETS,
+                          bs->buckets, &bs->duration_ms, ms);
 }
 
 
