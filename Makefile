@@ -195,6 +195,7 @@ bench: build $(BUILD)/bench/faas_bench
 	@echo "faas geo lookup: $$(bench/callgrind-ipr \
 	    'faas_viewer_request geo; return 200 "ok";' \
 	    'faas_function geo functions/geo.lua; faas_geoip $(CURDIR)/tests/data/geoip/GeoIP2-City-Test.mmdb;') instructions/request"
+	bench/handler-costs
 
 # issue 9: every contender (plain nginx, ngx_faas, ngx_lua, njs) x workload,
 # instructions/request (callgrind) and req/s (wrk); the table and chart of
