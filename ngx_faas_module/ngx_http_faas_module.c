@@ -523,6 +523,12 @@ ngx_http_faas_event(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         *fn = f[j].fn;
     }
 
+    if (cmd->offset == FAAS_VIEWER_RESPONSE
+        || cmd->offset == FAAS_ORIGIN_RESPONSE)
+    {
+        fmcf->response_events = 1;
+    }
+
     if (cmd->offset == FAAS_CONTENT) {
         clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
         clcf->handler = ngx_http_faas_content_handler;

@@ -65,6 +65,7 @@ typedef struct {
     void                       *stats;      /* in the zone */
     ngx_uint_t                  nworkers;
     ngx_flag_t                  status;     /* some faas_status exists */
+    ngx_flag_t                  response_events; /* in some location */
 
     ngx_int_t                   warm_states; /* faas_warm_states; 0: any */
     ngx_flag_t                  prewarm;    /* faas_prewarm */

@@ -25,6 +25,8 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 ngx_int_t
 ngx_http_faas_viewer_init(ngx_conf_t *cf)
 {
+    ngx_http_faas_main_conf_t  *fmcf;
+
     /*
      * Handlers of a phase run in the reverse order of registration, and a
      * dynamic module's postconfiguration runs after the rewrite module's:
@@ -37,6 +39,19 @@ ngx_http_faas_viewer_init(ngx_conf_t *cf)
         != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    /*
+     * The filters run the response events and replace or hold a
+     * response's body, only ever for a location with a response event:
+     * without one anywhere, a request does not pass through them (as
+     * ngx_lua installs its header filter only for header_filter_by_lua).
+     */
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+    if (!fmcf->response_events) {
+        return NGX_OK;
     }
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;

@@ -279,3 +279,33 @@ GET /t
 --- error_code: 502
 --- error_log
 header "content-length" is read-only in viewer-response
+
+
+
+=== TEST 11: viewer-response at the server level runs in a location that has only a viewer-request (the filters are installed when any level declares a response event)
+--- http_config
+faas_function mark html/mark.lua;
+faas_function look html/look.lua;
+--- config
+faas_viewer_response mark;
+location /t {
+    faas_viewer_request look;
+    return 200 "page\n";
+}
+--- user_files
+>>> mark.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  response.headers["x-mark"] = {{ key = "X-Mark", value = "server-level" }}
+  return response
+end
+>>> look.lua
+return function(event) end
+--- request
+GET /t
+--- response_body
+page
+--- response_headers
+X-Mark: server-level
+--- no_error_log
+[error]
