@@ -523,11 +523,7 @@ ngx_http_faas_event(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         *fn = f[j].fn;
     }
 
-    if (cmd->offset == FAAS_VIEWER_RESPONSE
-        || cmd->offset == FAAS_ORIGIN_RESPONSE)
-    {
-        fmcf->response_events = 1;
-    }
+    fmcf->declared |= 1 << cmd->offset;
 
     if (cmd->offset == FAAS_CONTENT) {
         clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -656,7 +652,9 @@ ngx_http_faas_init(ngx_conf_t *cf)
      * geo handler, and sees the CloudFront-Viewer-* headers.
      */
 
-    if (fmcf->functions.nelts && ngx_http_faas_origin_init(cf) != NGX_OK) {
+    if ((fmcf->declared & NGX_HTTP_FAAS_ORIGIN_EVENTS)
+        && ngx_http_faas_origin_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

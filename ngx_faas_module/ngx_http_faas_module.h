@@ -19,6 +19,16 @@
 #define NGX_HTTP_FAAS_ON_ERROR_FAIL  0
 #define NGX_HTTP_FAAS_ON_ERROR_PASS  1
 
+/*
+ * The events whose handlers or filters are installed only when some
+ * level of the configuration declares one (fmcf->declared): a request
+ * elsewhere does not pass through them
+ */
+#define NGX_HTTP_FAAS_ORIGIN_EVENTS                                           \
+    (1 << FAAS_ORIGIN_REQUEST | 1 << FAAS_ORIGIN_RESPONSE)
+#define NGX_HTTP_FAAS_RESPONSE_EVENTS                                         \
+    (1 << FAAS_VIEWER_RESPONSE | 1 << FAAS_ORIGIN_RESPONSE)
+
 
 typedef struct {
     ngx_str_t                   name;
@@ -65,7 +75,8 @@ typedef struct {
     void                       *stats;      /* in the zone */
     ngx_uint_t                  nworkers;
     ngx_flag_t                  status;     /* some faas_status exists */
-    ngx_flag_t                  response_events; /* in some location */
+    ngx_uint_t                  declared;   /* 1 << each event declared
+                                               at some level */
 
     ngx_int_t                   warm_states; /* faas_warm_states; 0: any */
     ngx_flag_t                  prewarm;    /* faas_prewarm */

@@ -50,7 +50,7 @@ ngx_http_faas_viewer_init(ngx_conf_t *cf)
 
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
 
-    if (!fmcf->response_events) {
+    if (!(fmcf->declared & NGX_HTTP_FAAS_RESPONSE_EVENTS)) {
         return NGX_OK;
     }
 

@@ -580,3 +580,30 @@ GET /t
 qr/\[error\].*faas: .*/
 --- grep_error_log_out eval
 qr/^[^\n]*failed \(bad-return\): invalid header name "x-a\\r\\nx-injected"[^\n]*\n$/
+
+
+
+=== TEST 19: origin-request declared at the server level runs in its locations (its handler is installed when any level declares an origin event)
+--- http_config
+faas_function tag html/tag.lua;
+--- config
+faas_origin_request tag;
+location /t {
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/origin;
+}
+location /origin {
+    return 200 "tag=$http_x_tag\n";
+}
+--- user_files
+>>> tag.lua
+return function(event)
+  local request = event.Records[1].cf.request
+  request.headers["x-tag"] = {{ key = "X-Tag", value = "server-level" }}
+  return request
+end
+--- request
+GET /t
+--- response_body
+tag=server-level
+--- no_error_log
+[error]
