@@ -1,6 +1,7 @@
 /*
- * SHA-256, HMAC-SHA256 and hex over OpenSSL 3, for the plain-C users of
- * digests (SigV4 signing) and for faas.crypto: one implementation each.
+ * Digests, HMACs and hex over OpenSSL 3, for the plain-C users of digests
+ * (SigV4 signing, the invoke cache's keys, function versions) and for
+ * faas.crypto: one implementation each.
  */
 
 #ifndef FAAS_DIGEST_H
@@ -8,6 +9,7 @@
 
 
 #include <stddef.h>
+#include <openssl/types.h>
 
 
 #define FAAS_SHA256_LEN  32
@@ -19,11 +21,30 @@ void faas_hex_encode(char *dst, const unsigned char *src, size_t len);
 /* the value of a hex digit (either case), -1 for any other character */
 int faas_hex_value(int c);
 
-/* 0, or -1 when OpenSSL fails (its error queue is cleared) */
-int faas_sha256(const void *data, size_t len,
-    unsigned char out[FAAS_SHA256_LEN]);
-int faas_hmac_sha256(const void *key, size_t klen, const void *data,
-    size_t len, unsigned char out[FAAS_SHA256_LEN]);
+typedef enum {
+    FAAS_MD_SHA1 = 0,
+    FAAS_MD_SHA256,
+    FAAS_MD_SHA512,
+    FAAS_MD_MAX
+} faas_md_e;
+
+
+/* the algorithm, fetched once per process; NULL if OpenSSL has none */
+const EVP_MD *faas_md(faas_md_e alg);
+
+/*
+ * 0 with the digest or MAC in out (room for EVP_MAX_MD_SIZE) and its
+ * length in *n, or -1 when OpenSSL fails (its error queue is cleared)
+ */
+int faas_digest(faas_md_e alg, const void *data, size_t len,
+    unsigned char *out, size_t *n);
+int faas_hmac(faas_md_e alg, const void *key, size_t klen, const void *data,
+    size_t len, unsigned char *out, size_t *n);
+
+#define faas_sha256(data, len, out)                                          \
+    faas_digest(FAAS_MD_SHA256, data, len, out, NULL)
+#define faas_hmac_sha256(key, klen, data, len, out)                          \
+    faas_hmac(FAAS_MD_SHA256, key, klen, data, len, out, NULL)
 
 
 #endif /* FAAS_DIGEST_H */

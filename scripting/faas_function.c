@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "faas_state.h"
+#include "faas_digest.h"
 #include "faas_file.h"
 
 
@@ -148,20 +147,15 @@ static int
 faas_function_hash(faas_function_t *fn, char *version, char *err,
     size_t errlen)
 {
-    int            i;
-    unsigned int   mdlen;
-    unsigned char  md[EVP_MAX_MD_SIZE];
+    unsigned char  md[FAAS_SHA256_LEN];
 
-    if (EVP_Digest(fn->source, fn->source_len, md, &mdlen, EVP_sha256(),
-                   NULL) != 1)
-    {
+    if (faas_sha256(fn->source, fn->source_len, md) != 0) {
         snprintf(err, errlen, "%s: SHA-256 failed", fn->path);
         return FAAS_ERROR;
     }
 
-    for (i = 0; i < 8; i++) {
-        snprintf(version + 2 * i, 3, "%02x", md[i]);
-    }
+    faas_hex_encode(version, md, 8);
+    version[16] = '\0';
 
     return FAAS_OK;
 }

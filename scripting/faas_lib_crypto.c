@@ -54,7 +54,6 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -89,7 +88,7 @@
 
 static size_t faas_crypto_check_input(lua_State *L, int arg,
     const char **s, const char *fn);
-static int faas_crypto_digest(lua_State *L, const EVP_MD *md,
+static int faas_crypto_digest(lua_State *L, faas_md_e alg,
     const char *fn);
 static int faas_crypto_sha1(lua_State *L);
 static int faas_crypto_sha256(lua_State *L);
@@ -141,20 +140,16 @@ faas_crypto_check_input(lua_State *L, int arg, const char **s,
 
 
 static int
-faas_crypto_digest(lua_State *L, const EVP_MD *md, const char *fn)
+faas_crypto_digest(lua_State *L, faas_md_e alg, const char *fn)
 {
-    size_t          len;
+    size_t          len, n;
     const char     *s;
-    unsigned int    n;
     unsigned char   out[EVP_MAX_MD_SIZE];
 
     len = faas_crypto_check_input(L, 1, &s, fn);
 
-    /* the one-shot call frees its own context, even on failure */
-
-    if (EVP_Digest(s, len, out, &n, md, NULL) != 1) {
-        ERR_clear_error();
-        return luaL_error(L, "crypto.%s: EVP_Digest() failed", fn);
+    if (faas_digest(alg, s, len, out, &n) != 0) {
+        return luaL_error(L, "crypto.%s: the digest failed in OpenSSL", fn);
     }
 
     lua_pushlstring(L, (char *) out, n);
@@ -166,31 +161,30 @@ faas_crypto_digest(lua_State *L, const EVP_MD *md, const char *fn)
 static int
 faas_crypto_sha1(lua_State *L)
 {
-    return faas_crypto_digest(L, EVP_sha1(), "sha1");
+    return faas_crypto_digest(L, FAAS_MD_SHA1, "sha1");
 }
 
 
 static int
 faas_crypto_sha256(lua_State *L)
 {
-    return faas_crypto_digest(L, EVP_sha256(), "sha256");
+    return faas_crypto_digest(L, FAAS_MD_SHA256, "sha256");
 }
 
 
 static int
 faas_crypto_sha512(lua_State *L)
 {
-    return faas_crypto_digest(L, EVP_sha512(), "sha512");
+    return faas_crypto_digest(L, FAAS_MD_SHA512, "sha512");
 }
 
 
 static int
 faas_crypto_hmac(lua_State *L)
 {
-    size_t          klen, len;
+    size_t          klen, len, n;
     const char     *alg, *key, *s;
-    unsigned int    n;
-    const EVP_MD   *md;
+    faas_md_e       md;
     unsigned char   out[EVP_MAX_MD_SIZE];
 
     alg = luaL_checkstring(L, 1);
@@ -198,26 +192,21 @@ faas_crypto_hmac(lua_State *L)
     len = faas_crypto_check_input(L, 3, &s, "hmac");
 
     if (strcmp(alg, "sha256") == 0) {
-        md = EVP_sha256();
+        md = FAAS_MD_SHA256;
 
     } else if (strcmp(alg, "sha1") == 0) {
-        md = EVP_sha1();
+        md = FAAS_MD_SHA1;
 
     } else if (strcmp(alg, "sha512") == 0) {
-        md = EVP_sha512();
+        md = FAAS_MD_SHA512;
 
     } else {
         return luaL_error(L, "crypto.hmac: unsupported algorithm \"%s\" "
                           "(sha1, sha256 or sha512)", alg);
     }
 
-    /* HMAC() is the one-shot form: nothing to free, empty keys work */
-
-    if (HMAC(md, key, (int) klen, (const unsigned char *) s, len, out, &n)
-        == NULL)
-    {
-        ERR_clear_error();
-        return luaL_error(L, "crypto.hmac: HMAC() failed");
+    if (faas_hmac(md, key, klen, s, len, out, &n) != 0) {
+        return luaL_error(L, "crypto.hmac: the HMAC failed in OpenSSL");
     }
 
     lua_pushlstring(L, (char *) out, n);
@@ -701,7 +690,8 @@ faas_jwt_verify_pkey(int alg, const char *key, size_t klen,
     ctx = EVP_MD_CTX_new();
 
     if (ctx == NULL
-        || EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pkey) != 1)
+        || EVP_DigestVerifyInit(ctx, NULL, faas_md(FAAS_MD_SHA256), NULL,
+                                pkey) != 1)
     {
         snprintf(err, errlen, "EVP_DigestVerifyInit() failed");
         goto done;
@@ -956,7 +946,7 @@ faas_jwt_verify(lua_State *L)
     size_t          tlen, klen, hlen, plen, slen, n;
     const char     *token, *key, *dot1, *dot2, *name;
     unsigned char  *hdr, *payload, *sig, *p, mac[EVP_MAX_MD_SIZE];
-    unsigned int    maclen;
+    size_t          maclen;
 
     token = luaL_checklstring(L, 1, &tlen);
     key = luaL_checklstring(L, 2, &klen);
@@ -1086,12 +1076,11 @@ faas_jwt_verify(lua_State *L)
             return faas_jwt_fail(L, top, "empty HS256 secret");
         }
 
-        if (HMAC(EVP_sha256(), key, (int) klen,
-                 (const unsigned char *) token, dot2 - token, mac, &maclen)
-            == NULL)
+        if (faas_hmac(FAAS_MD_SHA256, key, klen, token, dot2 - token, mac,
+                      &maclen)
+            != 0)
         {
-            ERR_clear_error();
-            return faas_jwt_fail(L, top, "HMAC() failed");
+            return faas_jwt_fail(L, top, "the HMAC failed in OpenSSL");
         }
 
         if (slen != maclen || CRYPTO_memcmp(sig, mac, maclen) != 0) {

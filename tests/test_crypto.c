@@ -191,6 +191,23 @@ static const char  faas_test_hmac[] =
     /* an empty key is a valid HMAC key */
     "eq(h('sha256', '', ''), 'b613679a0814d9ec772f95d778c35fc5'\n"
     "   .. 'ff1697c493715653c6c712144292c5ad', 'empty key')\n"
+    /* the key of the last call is kept: the same key again, then another */
+    "eq(h('sha256', k2, d2), h('sha256', k2, d2), 'same key twice')\n"
+    "eq(h('sha256', k2, d1), h('sha256', k2 .. '', d1), 'same key, new data')\n"
+    "eq(h('sha256', k1, d1), 'b0344c61d8db38535ca8afceaf0bf12b'\n"
+    "   .. '881dc200c9833da726e9376c2e32cff7', 'back to k1')\n"
+    "eq(h('sha256', k2, d2), '5bdcc146bf60754e6a042426089575c7'\n"
+    "   .. '5a003f089d2739839dec58b964ec3843', 'k2 after k1')\n"
+    "eq(h('sha256', k2, d2), '5bdcc146bf60754e6a042426089575c7'\n"
+    "   .. '5a003f089d2739839dec58b964ec3843', 'k2 kept')\n"
+    "eq(h('sha256', k2 .. 'x', d2) ~= h('sha256', k2, d2), true, "
+    "'a longer key is another key')\n"
+    "eq(h('sha256', 'Jeff', d2) ~= h('sha256', 'Jefe', d2), true, "
+    "'a key of the same length is another key')\n"
+    "eq(h('sha256', k6, d7), '9b09ffa71b942fcb27635fbcd5b0e944'\n"
+    "   .. 'bfdc63644f0713938a7f51535c3a35e2', 'a key over 128 bytes')\n"
+    "eq(h('sha256', k6, d7), '9b09ffa71b942fcb27635fbcd5b0e944'\n"
+    "   .. 'bfdc63644f0713938a7f51535c3a35e2', 'twice')\n"
     "raises('unsupported algorithm \"md5\"', c.hmac, 'md5', 'k', 'd')\n"
     "raises('bad argument #3', c.hmac, 'sha256', 'k')\n";
 
