@@ -47,6 +47,8 @@
 /* The largest text decode() accepts and encode() produces. */
 #define FAAS_JSON_MAX_INPUT    (16 * 1024 * 1024)
 #define FAAS_JSON_MAX_OUTPUT   (16 * 1024 * 1024)
+/* a text up to this long is encoded on the C stack, not in a userdata */
+#define FAAS_JSON_STACK_OUTPUT 512
 
 /*
  * The most values (arrays, objects, scalars) one decode() may hold: a
@@ -400,6 +402,7 @@ int
 faas_json_push_encoded(lua_State *L, int idx, char *err, size_t errlen)
 {
     int              top;
+    char             buf[FAAS_JSON_STACK_OUTPUT];
     faas_json_enc_t  e;
 
     if (idx < 0 && idx > LUA_REGISTRYINDEX) {
@@ -412,12 +415,19 @@ faas_json_push_encoded(lua_State *L, int idx, char *err, size_t errlen)
     e.err = err;
     e.errlen = errlen;
     e.len = 0;
-    e.cap = 256;
 
     faas_json_push_array_mt(L);
     e.mt = top + 1;
 
-    e.data = lua_newuserdata(L, e.cap);
+    /*
+     * A short text is made on the C stack: only a longer one moves into
+     * a userdata (the slot, nil until then), which an error or a kill in
+     * the middle leaves to the collector
+     */
+
+    e.data = buf;
+    e.cap = sizeof(buf);
+    lua_pushnil(L);
     e.slot = top + 2;
 
     if (faas_json_enc_value(&e, idx, 0) != 0) {

@@ -208,6 +208,15 @@ static const char  faas_test_limits[] =
     "fails('over the limit of 16777216 bytes', big .. 'x')\n"
     "fails('over the limit of 16777216 bytes', { big, 'x' })\n"
     "eq(#J.decode(J.encode(big)), #big, 'decode at the cap')\n"
+    /* texts short enough for the C stack, and ones that outgrow it */
+    "for n = 505, 515 do\n"
+    "  local s = ('y'):rep(n)\n"
+    "  eq(J.encode(s), '\"' .. s .. '\"', 'a text of ' .. (n + 2) .. ' bytes')\n"
+    "end\n"
+    "local arr = {}\n"
+    "for i = 1, 3000 do arr[i] = i end\n"
+    "eq(J.encode(arr), '[' .. table.concat(arr, ',') .. ']', "
+    "'an array through several growths')\n"
     /* value count */
     "local many = '[' .. ('1,'):rep(262142) .. '1]'\n"
     "eq(#J.decode(many), 262143, 'values (with the array) at the cap')\n"
