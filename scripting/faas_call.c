@@ -368,6 +368,9 @@ faas_call_end(faas_state_t *st, faas_call_t *call, int rc)
 
     L = st->L;
 
+    /* a decode that a memory error interrupted left its tree */
+    faas_json_release();
+
     if (rc == 0) {
         rc = st->run.rc;
 

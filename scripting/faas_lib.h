@@ -59,10 +59,14 @@ int faas_lib_invoke_open(lua_State *L);
  * Decodes JSON text of len bytes and pushes the value (objects and arrays
  * become tables, null the faas.json.null sentinel).  Returns 0, or -1
  * with nothing pushed and a message in err for invalid JSON or a limit.
- * Raises only Lua memory errors, and leaks nothing when it does.
+ * Raises only Lua memory errors; the parse tree such an error leaves is
+ * freed by the next decode or when the invocation ends.
  */
 int faas_json_push_decoded(lua_State *L, const char *s, size_t len,
     char *err, size_t errlen);
+
+/* frees the tree of a decode that a Lua memory error interrupted */
+void faas_json_release(void);
 
 /*
  * Encodes the value at index idx and pushes the JSON text.  Returns 0, or

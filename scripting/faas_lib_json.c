@@ -19,13 +19,13 @@
  *     at the depth limit.  Tables are read raw: no metamethod runs.
  *
  * cJSON allocates with malloc(), outside the sandbox's counting
- * allocator, so the parse tree is owned by a guard userdata whose __gc
- * frees it: a Lua memory error while the tables are built leaks nothing.
- * cJSON_InitHooks() is process-wide and is left alone.  The encoder does
- * not use cJSON: cJSON_CreateString() stops at the first NUL byte and
- * Lua strings (digests, random bytes) may hold NULs, so it writes into a
- * Lua userdata buffer instead, which also keeps the output in the
- * sandbox's memory count.
+ * allocator; a Lua memory error while the tables are built leaves the
+ * parse tree to faas_json_release().  cJSON_InitHooks() is process-wide
+ * and is left alone.  The encoder does not use cJSON:
+ * cJSON_CreateString() stops at the first NUL byte and Lua strings
+ * (digests, random bytes) may hold NULs, so it writes into a buffer on
+ * the C stack, or a Lua userdata for a longer text, which also keeps the
+ * output in the sandbox's memory count.
  */
 
 #include <math.h>
@@ -63,10 +63,6 @@
 
 
 typedef struct {
-    cJSON  *root;
-} faas_json_guard_t;
-
-typedef struct {
     lua_State  *L;
     int         slot;          /* stack index of the buffer userdata */
     int         mt;            /* stack index of array_mt */
@@ -83,7 +79,6 @@ static int faas_json_prescan(const char *s, size_t len, char *err,
     size_t errlen);
 static int faas_json_push_item(lua_State *L, cJSON *item, int mt,
     char *err, size_t errlen);
-static int faas_json_guard_gc(lua_State *L);
 static int faas_json_grow(faas_json_enc_t *e, size_t need);
 static int faas_json_add(faas_json_enc_t *e, const char *p, size_t n);
 static size_t faas_json_fmt_number(double d, char *buf, size_t size);
@@ -97,7 +92,15 @@ static int faas_json_decode(lua_State *L);
 
 /* Registry keys: the addresses are unique, the values unused. */
 static char  faas_json_array_mt_key;
-static char  faas_json_guard_mt_key;
+
+/*
+ * The tree of the decode under way.  Making its tables may raise a Lua
+ * memory error, which leaves the decode without freeing it: the next
+ * decode, or the end of the invocation (faas_json_release), frees it.  A
+ * guard userdata with a __gc would do it too, at the price of a finalized
+ * object on every decode (a fifth of an HS256 jwt.verify).
+ */
+static cJSON  *faas_json_pending;
 
 
 static void
@@ -211,10 +214,11 @@ int
 faas_json_push_decoded(lua_State *L, const char *s, size_t len, char *err,
     size_t errlen)
 {
-    int                 top;
-    cJSON              *root;
-    const char         *end;
-    faas_json_guard_t  *g;
+    int          top;
+    cJSON       *root;
+    const char  *end;
+
+    faas_json_release();
 
     if (len > FAAS_JSON_MAX_INPUT) {
         snprintf(err, errlen, "JSON text of %zu bytes is over the limit "
@@ -227,26 +231,6 @@ faas_json_push_decoded(lua_State *L, const char *s, size_t len, char *err,
     }
 
     top = lua_gettop(L);
-
-    /* the guard exists before cJSON allocates anything */
-
-    g = lua_newuserdata(L, sizeof(faas_json_guard_t));
-    g->root = NULL;
-
-    lua_pushlightuserdata(L, &faas_json_guard_mt_key);
-    lua_rawget(L, LUA_REGISTRYINDEX);
-
-    if (!lua_istable(L, -1)) {
-        lua_pop(L, 1);
-        lua_createtable(L, 0, 1);
-        lua_pushcfunction(L, faas_json_guard_gc);
-        lua_setfield(L, -2, "__gc");
-        lua_pushlightuserdata(L, &faas_json_guard_mt_key);
-        lua_pushvalue(L, -2);
-        lua_rawset(L, LUA_REGISTRYINDEX);
-    }
-
-    lua_setmetatable(L, -2);
 
     faas_json_push_array_mt(L);
 
@@ -261,7 +245,7 @@ faas_json_push_decoded(lua_State *L, const char *s, size_t len, char *err,
         return -1;
     }
 
-    g->root = root;
+    faas_json_pending = root;
 
     while (end < s + len
            && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
@@ -275,12 +259,11 @@ faas_json_push_decoded(lua_State *L, const char *s, size_t len, char *err,
         goto failed;
     }
 
-    if (faas_json_push_item(L, root, top + 2, err, errlen) != 0) {
+    if (faas_json_push_item(L, root, top + 1, err, errlen) != 0) {
         goto failed;
     }
 
-    cJSON_Delete(root);
-    g->root = NULL;
+    faas_json_release();
 
     lua_replace(L, top + 1);
     lua_settop(L, top + 1);
@@ -289,11 +272,20 @@ faas_json_push_decoded(lua_State *L, const char *s, size_t len, char *err,
 
 failed:
 
-    cJSON_Delete(root);
-    g->root = NULL;
+    faas_json_release();
     lua_settop(L, top);
 
     return -1;
+}
+
+
+void
+faas_json_release(void)
+{
+    if (faas_json_pending) {
+        cJSON_Delete(faas_json_pending);
+        faas_json_pending = NULL;
+    }
 }
 
 
@@ -376,22 +368,6 @@ faas_json_push_item(lua_State *L, cJSON *item, int mt, char *err,
     } else {
         snprintf(err, errlen, "invalid JSON: unexpected value");
         return -1;
-    }
-
-    return 0;
-}
-
-
-static int
-faas_json_guard_gc(lua_State *L)
-{
-    faas_json_guard_t  *g;
-
-    g = lua_touserdata(L, 1);
-
-    if (g != NULL && g->root != NULL) {
-        cJSON_Delete(g->root);
-        g->root = NULL;
     }
 
     return 0;
