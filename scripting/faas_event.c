@@ -2408,7 +2408,7 @@ faas_generated_response(lua_State *L, faas_state_t *st, int v)
     enc.data = lua_tolstring(L, -1, &enc.len);
 
     if (type == LUA_TSTRING && faas_str_same(&enc, "base64", 6)) {
-        if (faas_base64_decode_push(L, resp.body.data, resp.body.len) != 0)
+        if (faas_base64_decode_push(L, resp.body.data, resp.body.len, 0) != 0)
         {
             faas_bad_return(L, "response.body is not valid base64");
         }

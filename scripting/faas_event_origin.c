@@ -89,7 +89,7 @@ faas_event_body_push(lua_State *L, faas_state_t *st, faas_msg_e msg)
     lua_setfield(L, -2, "action");
     lua_pushliteral(L, "base64");
     lua_setfield(L, -2, "encoding");
-    faas_base64_encode_push(L, b.data.data, b.data.len);
+    faas_base64_encode_push(L, b.data.data, b.data.len, 0);
     lua_setfield(L, -2, "data");
 
     return FAAS_OK;
@@ -166,7 +166,7 @@ faas_event_request_body(lua_State *L, faas_state_t *st, int t,
         || (type == LUA_TSTRING && s.len == 6
             && memcmp(s.data, "base64", 6) == 0))
     {
-        if (faas_base64_decode_push(L, body->data, body->len) != 0) {
+        if (faas_base64_decode_push(L, body->data, body->len, 0) != 0) {
             faas_bad_return(L, "request.body.data is not valid base64");
         }
 
@@ -235,7 +235,7 @@ faas_event_response_body(lua_State *L, faas_state_t *st, int t,
     if (type == LUA_TSTRING && enc.len == 6
         && memcmp(enc.data, "base64", 6) == 0)
     {
-        if (faas_base64_decode_push(L, body->data, body->len) != 0) {
+        if (faas_base64_decode_push(L, body->data, body->len, 0) != 0) {
             faas_bad_return(L, "response.body is not valid base64");
         }
 

@@ -32,11 +32,16 @@ void faas_b64_encode(const unsigned char *in, size_t len, int url,
 int faas_b64_decode(const char *in, size_t len, int url, int nopad,
     unsigned char *out, size_t *outlen);
 
-/* Pushes the strictly decoded base64 text s; -1 (nothing pushed) if bad. */
-int faas_base64_decode_push(lua_State *L, const char *s, size_t len);
+/*
+ * Pushes the decoded base64 text s (url: base64url); -1 (nothing pushed)
+ * if it is not valid base64.
+ */
+int faas_base64_decode_push(lua_State *L, const char *s, size_t len,
+    int url);
 
-/* Pushes s of len bytes as padded base64 (request.body.data). */
-void faas_base64_encode_push(lua_State *L, const char *s, size_t len);
+/* Pushes s of len bytes as base64, padded (url: base64url, unpadded). */
+void faas_base64_encode_push(lua_State *L, const char *s, size_t len,
+    int url);
 
 /* Sets `geo`: faas.geo([ip]) through the host's geo operation. */
 int faas_lib_geo_open(lua_State *L);

@@ -33,9 +33,10 @@
  *     audience (a string equal to "aud" or in the "aud" array).
  *
  * Everything OpenSSL allocates is freed before a Lua error can be raised:
- * a Lua error longjmps, and the sandbox's states are reused.  Scratch
- * memory comes from Lua (lua_newuserdata) so it counts against the
- * function's memory cap.
+ * a Lua error longjmps, and the sandbox's states are reused.  Output is
+ * made in a scratch block before it becomes a Lua string: a buffer on the
+ * C stack when it fits (a userdata costs more than the base64 of a short
+ * text), else a userdata, which counts against the function's memory cap.
  */
 
 #include <math.h>
@@ -84,6 +85,8 @@
 #define FAAS_JWT_RS256           0x02
 #define FAAS_JWT_ES256           0x04
 #define FAAS_JWT_ALL             0x07
+#define FAAS_CRYPTO_SCRATCH      512
+#define FAAS_JWT_SCRATCH         2048
 
 
 static size_t faas_crypto_check_input(lua_State *L, int arg,
@@ -94,7 +97,9 @@ static int faas_crypto_sha1(lua_State *L);
 static int faas_crypto_sha256(lua_State *L);
 static int faas_crypto_sha512(lua_State *L);
 static int faas_crypto_hmac(lua_State *L);
-static int faas_crypto_b64enc(lua_State *L, int url, const char *fn);
+static void *faas_crypto_scratch(lua_State *L, void *buf, size_t size,
+    size_t n);
+static void faas_crypto_push(lua_State *L, const void *p, size_t len);
 static int faas_crypto_b64dec(lua_State *L, int url, const char *fn);
 static int faas_crypto_base64_encode(lua_State *L);
 static int faas_crypto_base64_decode(lua_State *L);
@@ -368,55 +373,75 @@ faas_b64_decode(const char *in, size_t len, int url, int nopad,
  * bodyEncoding "base64"), with the same strict codec; -1 if invalid.
  */
 
+/*
+ * Pushes one slot: nil when n bytes fit in buf (size bytes, the caller's,
+ * on the C stack), else a userdata of n bytes; returns where to write.
+ * faas_crypto_push() replaces the slot with the string made there, so
+ * the stack has the same shape either way.
+ */
+
+static void *
+faas_crypto_scratch(lua_State *L, void *buf, size_t size, size_t n)
+{
+    if (n <= size) {
+        lua_pushnil(L);
+        return buf;
+    }
+
+    return lua_newuserdata(L, n);
+}
+
+
+static void
+faas_crypto_push(lua_State *L, const void *p, size_t len)
+{
+    lua_pushlstring(L, p, len);
+    lua_replace(L, -2);
+}
+
+
 int
-faas_base64_decode_push(lua_State *L, const char *s, size_t len)
+faas_base64_decode_push(lua_State *L, const char *s, size_t len, int url)
 {
     size_t          n;
-    unsigned char  *out;
+    unsigned char  *out, buf[FAAS_CRYPTO_SCRATCH];
 
-    out = lua_newuserdata(L, len / 4 * 3 + 3);
+    out = faas_crypto_scratch(L, buf, sizeof(buf), len / 4 * 3 + 3);
 
-    if (faas_b64_decode(s, len, 0, 0, out, &n) != 0) {
+    if (faas_b64_decode(s, len, url, 0, out, &n) != 0) {
         lua_pop(L, 1);
         return -1;
     }
 
-    lua_pushlstring(L, (char *) out, n);
-    lua_remove(L, -2);
+    faas_crypto_push(L, out, n);
 
     return 0;
 }
 
 
 void
-faas_base64_encode_push(lua_State *L, const char *s, size_t len)
+faas_base64_encode_push(lua_State *L, const char *s, size_t len, int url)
 {
-    char    *out;
+    char    *out, buf[FAAS_CRYPTO_SCRATCH];
     size_t   n;
 
-    out = lua_newuserdata(L, (len + 2) / 3 * 4 + 1);
+    out = faas_crypto_scratch(L, buf, sizeof(buf), (len + 2) / 3 * 4 + 1);
 
-    faas_b64_encode((const unsigned char *) s, len, 0, out, &n);
+    faas_b64_encode((const unsigned char *) s, len, url, out, &n);
 
-    lua_pushlstring(L, out, n);
-    lua_remove(L, -2);
+    faas_crypto_push(L, out, n);
 }
 
 
 static int
 faas_crypto_b64enc(lua_State *L, int url, const char *fn)
 {
-    char        *out;
-    size_t       len, n;
+    size_t       len;
     const char  *s;
 
     len = faas_crypto_check_input(L, 1, &s, fn);
 
-    out = lua_newuserdata(L, (len + 2) / 3 * 4 + 1);
-
-    faas_b64_encode((const unsigned char *) s, len, url, out, &n);
-
-    lua_pushlstring(L, out, n);
+    faas_base64_encode_push(L, s, len, url);
 
     return 1;
 }
@@ -425,22 +450,17 @@ faas_crypto_b64enc(lua_State *L, int url, const char *fn)
 static int
 faas_crypto_b64dec(lua_State *L, int url, const char *fn)
 {
-    size_t          len, n;
-    const char     *s;
-    unsigned char  *out;
+    size_t       len;
+    const char  *s;
 
     len = faas_crypto_check_input(L, 1, &s, fn);
 
-    out = lua_newuserdata(L, len / 4 * 3 + 3);
-
-    if (faas_b64_decode(s, len, url, 0, out, &n) != 0) {
+    if (faas_base64_decode_push(L, s, len, url) != 0) {
         lua_pushnil(L);
         lua_pushfstring(L, "crypto.%s: invalid %s", fn,
                         url ? "base64url" : "base64");
         return 2;
     }
-
-    lua_pushlstring(L, (char *) out, n);
 
     return 1;
 }
@@ -477,17 +497,17 @@ faas_crypto_base64url_decode(lua_State *L)
 static int
 faas_crypto_hex(lua_State *L)
 {
-    char                 *out;
+    char                 *out, buf[FAAS_CRYPTO_SCRATCH];
     size_t                len;
     const unsigned char  *s;
 
     len = faas_crypto_check_input(L, 1, (const char **) &s, "hex");
 
-    out = lua_newuserdata(L, len * 2 + 1);
+    out = faas_crypto_scratch(L, buf, sizeof(buf), len * 2);
 
     faas_hex_encode(out, s, len);
 
-    lua_pushlstring(L, out, len * 2);
+    faas_crypto_push(L, out, len * 2);
 
     return 1;
 }
@@ -497,7 +517,7 @@ static int
 faas_crypto_random_bytes(lua_State *L)
 {
     double          n;
-    unsigned char  *out;
+    unsigned char  *out, buf[FAAS_CRYPTO_SCRATCH];
 
     n = luaL_checknumber(L, 1);
 
@@ -506,14 +526,14 @@ faas_crypto_random_bytes(lua_State *L)
                           "from 0 to %d", FAAS_CRYPTO_MAX_RANDOM);
     }
 
-    out = lua_newuserdata(L, (size_t) n + 1);
+    out = faas_crypto_scratch(L, buf, sizeof(buf), (size_t) n);
 
     if (n > 0 && RAND_bytes(out, (int) n) != 1) {
         ERR_clear_error();
         return luaL_error(L, "crypto.random_bytes: RAND_bytes() failed");
     }
 
-    lua_pushlstring(L, (char *) out, (size_t) n);
+    faas_crypto_push(L, out, (size_t) n);
 
     return 1;
 }
@@ -946,6 +966,7 @@ faas_jwt_verify(lua_State *L)
     size_t          tlen, klen, hlen, plen, slen, n;
     const char     *token, *key, *dot1, *dot2, *name;
     unsigned char  *hdr, *payload, *sig, *p, mac[EVP_MAX_MD_SIZE];
+    unsigned char   jbuf[FAAS_JWT_SCRATCH];
     size_t          maclen;
 
     token = luaL_checklstring(L, 1, &tlen);
@@ -982,7 +1003,7 @@ faas_jwt_verify(lua_State *L)
 
     /* decoded segments are shorter than the token: one scratch block */
 
-    p = lua_newuserdata(L, tlen + 3);
+    p = faas_crypto_scratch(L, jbuf, sizeof(jbuf), tlen + 3);
 
     hdr = p;
     if (faas_b64_decode(token, hlen, 1, 1, hdr, &hlen) != 0) {
