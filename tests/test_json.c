@@ -211,7 +211,7 @@ static const char  faas_test_limits[] =
     /* texts short enough for the C stack, and ones that outgrow it */
     "for n = 505, 515 do\n"
     "  local s = ('y'):rep(n)\n"
-    "  eq(J.encode(s), '\"' .. s .. '\"', 'a text of ' .. (n + 2) .. ' bytes')\n"
+    "  eq(J.encode(s), '\"' .. s .. '\"', 'text of ' .. (n + 2) .. ' bytes')\n"
     "end\n"
     "local arr = {}\n"
     "for i = 1, 3000 do arr[i] = i end\n"
