@@ -29,12 +29,14 @@ static const char   *faas_md_names[FAAS_MD_MAX] = {
  * and the copies of three digest contexts (8,800 instructions), so a call
  * with the key of the last call of its algorithm (a function verifying
  * tokens with its one secret) starts again from the keyed state.  The
- * last key is kept when it fits.
+ * last key is kept when it fits, with its owner: only the same owner's
+ * calls compare with it (see faas_digest.h).
  */
 #define FAAS_MAC_KEY_MAX  128
 
 typedef struct {
     EVP_MAC_CTX              *ctx;
+    uint64_t                  owner;
     size_t                    klen;
     unsigned                  keyed:1;      /* key[] is the ctx's key */
     unsigned char             key[FAAS_MAC_KEY_MAX];
@@ -125,8 +127,8 @@ failed:
 
 
 int
-faas_hmac(faas_md_e alg, const void *key, size_t klen, const void *data,
-    size_t len, unsigned char *out, size_t *n)
+faas_hmac(faas_md_e alg, uint64_t owner, const void *key, size_t klen,
+    const void *data, size_t len, unsigned char *out, size_t *n)
 {
     int          same;
     size_t       maclen;
@@ -162,7 +164,7 @@ faas_hmac(faas_md_e alg, const void *key, size_t klen, const void *data,
         }
     }
 
-    same = m->keyed && klen == m->klen
+    same = m->keyed && owner != 0 && owner == m->owner && klen == m->klen
            && CRYPTO_memcmp(key, m->key, klen) == 0;
 
     /* a NULL key keeps the context's key: an empty one is "" */
@@ -176,7 +178,8 @@ faas_hmac(faas_md_e alg, const void *key, size_t klen, const void *data,
     }
 
     if (!same) {
-        m->keyed = (klen <= FAAS_MAC_KEY_MAX);
+        m->keyed = (owner != 0 && klen <= FAAS_MAC_KEY_MAX);
+        m->owner = owner;
         m->klen = klen;
 
         if (m->keyed) {

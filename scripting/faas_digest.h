@@ -9,6 +9,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 #include <openssl/types.h>
 
 
@@ -34,17 +35,20 @@ const EVP_MD *faas_md(faas_md_e alg);
 
 /*
  * 0 with the digest or MAC in out (room for EVP_MAX_MD_SIZE) and its
- * length in *n, or -1 when OpenSSL fails (its error queue is cleared)
+ * length in *n, or -1 when OpenSSL fails (its error queue is cleared).
+ * owner: who may reuse the key of its own last HMAC (a state's serial),
+ * 0 for nobody: another owner's call always keys the context afresh, so
+ * no function can time whether its key is another function's secret.
  */
 int faas_digest(faas_md_e alg, const void *data, size_t len,
     unsigned char *out, size_t *n);
-int faas_hmac(faas_md_e alg, const void *key, size_t klen, const void *data,
-    size_t len, unsigned char *out, size_t *n);
+int faas_hmac(faas_md_e alg, uint64_t owner, const void *key, size_t klen,
+    const void *data, size_t len, unsigned char *out, size_t *n);
 
 #define faas_sha256(data, len, out)                                          \
     faas_digest(FAAS_MD_SHA256, data, len, out, NULL)
 #define faas_hmac_sha256(key, klen, data, len, out)                          \
-    faas_hmac(FAAS_MD_SHA256, key, klen, data, len, out, NULL)
+    faas_hmac(FAAS_MD_SHA256, 0, key, klen, data, len, out, NULL)
 
 
 #endif /* FAAS_DIGEST_H */

@@ -97,6 +97,9 @@ static int faas_crypto_sha1(lua_State *L);
 static int faas_crypto_sha256(lua_State *L);
 static int faas_crypto_sha512(lua_State *L);
 static int faas_crypto_hmac(lua_State *L);
+#define faas_crypto_owner(L)                                                 \
+    ((uint64_t) lua_tonumber(L, lua_upvalueindex(1)))
+
 static void *faas_crypto_scratch(lua_State *L, void *buf, size_t size,
     size_t n);
 static void faas_crypto_push(lua_State *L, const void *p, size_t len);
@@ -210,7 +213,9 @@ faas_crypto_hmac(lua_State *L)
                           "(sha1, sha256 or sha512)", alg);
     }
 
-    if (faas_hmac(md, key, klen, s, len, out, &n) != 0) {
+    if (faas_hmac(md, faas_crypto_owner(L), key, klen, s, len, out, &n)
+        != 0)
+    {
         return luaL_error(L, "crypto.hmac: the HMAC failed in OpenSSL");
     }
 
@@ -1097,8 +1102,8 @@ faas_jwt_verify(lua_State *L)
             return faas_jwt_fail(L, top, "empty HS256 secret");
         }
 
-        if (faas_hmac(FAAS_MD_SHA256, key, klen, token, dot2 - token, mac,
-                      &maclen)
+        if (faas_hmac(FAAS_MD_SHA256, faas_crypto_owner(L), key, klen,
+                      token, dot2 - token, mac, &maclen)
             != 0)
         {
             return faas_jwt_fail(L, top, "the HMAC failed in OpenSSL");
@@ -1163,17 +1168,28 @@ faas_lib_crypto_open(lua_State *L)
 
     const luaL_Reg  *r;
 
+    /*
+     * The functions of one state share an owner number, their upvalue,
+     * which no other state in the process has (see faas_hmac())
+     */
+
+    static uint64_t  owners;
+
+    owners++;
+
     lua_createtable(L, 0, sizeof(crypto) / sizeof(crypto[0]) - 1);
 
     for (r = crypto; r->name != NULL; r++) {
-        lua_pushcfunction(L, r->func);
+        lua_pushnumber(L, (lua_Number) owners);
+        lua_pushcclosure(L, r->func, 1);
         lua_setfield(L, -2, r->name);
     }
 
     lua_setfield(L, -2, "crypto");
 
     lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, faas_jwt_verify);
+    lua_pushnumber(L, (lua_Number) owners);
+    lua_pushcclosure(L, faas_jwt_verify, 1);
     lua_setfield(L, -2, "verify");
     lua_setfield(L, -2, "jwt");
 

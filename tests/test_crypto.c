@@ -212,6 +212,28 @@ static const char  faas_test_hmac[] =
     "raises('bad argument #3', c.hmac, 'sha256', 'k')\n";
 
 
+/*
+ * An HMAC key is kept for its owner only (a state: the upvalue its crypto
+ * functions share), so one function cannot time whether a key it tries
+ * is another function's secret.  Calls of two owners in turn with the
+ * same and with other keys all give RFC 4231's values.
+ */
+
+static const char  faas_test_owners[] =
+    "local a, b = faas.crypto, other.crypto\n"
+    "local o1 = select(2, debug.getupvalue(a.hmac, 1))\n"
+    "local o2 = select(2, debug.getupvalue(b.hmac, 1))\n"
+    "check(o1 ~= o2, 'two states, two owners')\n"
+    "eq(select(2, debug.getupvalue(faas.jwt.verify, 1)), o1, 'jwt shares it')\n"
+    "local k, d = 'Jefe', 'what do ya want for nothing?'\n"
+    "local want = '5bdcc146bf60754e6a042426089575c7'\n"
+    "  .. '5a003f089d2739839dec58b964ec3843'\n"
+    "for _, c in ipairs({ a, b, b, a, a, b }) do\n"
+    "  eq(hex(c.hmac('sha256', k, d)), want, 'owners in turn')\n"
+    "  check(hex(c.hmac('sha256', k .. '!', d)) ~= want, 'another key')\n"
+    "end\n";
+
+
 static const char  faas_test_base64[] =
     "local c = faas.crypto\n"
     /* RFC 4648 section 10 */
@@ -547,9 +569,16 @@ main(void)
     FAAS_CHECK(lua_gettop(L) == 1);
     lua_setglobal(L, "faas");
 
+    /* a second state's functions, for the owners of kept HMAC keys */
+
+    lua_newtable(L);
+    faas_lib_crypto_open(L);
+    lua_setglobal(L, "other");
+
     faas_test_run(L, "=prelude", faas_test_prelude);
     faas_test_run(L, "=hashes", faas_test_hashes);
     faas_test_run(L, "=hmac", faas_test_hmac);
+    faas_test_run(L, "=owners", faas_test_owners);
     faas_test_run(L, "=base64", faas_test_base64);
     faas_test_run(L, "=misc", faas_test_misc);
     faas_test_run(L, "=jwt_hs256", faas_test_jwt_hs256);
