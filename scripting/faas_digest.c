@@ -2,12 +2,11 @@
  * Digests, HMACs and hex (faas_digest.h).  OpenSSL 3's one-shot calls
  * (EVP_Digest() of EVP_sha256(), HMAC()) fetch the algorithm from the
  * provider and make a context on every call, which costs more than
- * hashing a short input: a SHA-256 of a cache key took 5,700
- * instructions, an HMAC-SHA256 20,400.  Here the algorithms are fetched
- * once per process and the contexts are kept and reused (2,900 and
- * 12,300, less with the last key again): a worker runs one digest at a
- * time, and none runs inside another.  What is kept lives as long as
- * the process.
+ * hashing a short input (docs/performance.md: the invoke cache's key
+ * 5,707 -> 2,958 instructions).  Here the algorithms are fetched once
+ * per process and the contexts are kept and reused: a worker runs one
+ * digest at a time, and none runs inside another.  What is kept lives
+ * as long as the process.
  */
 
 #include <string.h>
