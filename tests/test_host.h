@@ -368,6 +368,27 @@ th_origin_init(th_req_t *r, const char *domain)
 }
 
 
+/* writes text to DIR/NAME.EXT (path: its name); a failure stops the test */
+static inline void
+th_write(const char *dir, const char *name, const char *ext,
+    const char *text, char *path, size_t size)
+{
+    FILE  *f;
+
+    mkdir(dir, 0700);
+    snprintf(path, size, "%s/%s.%s", dir, name, ext);
+
+    f = fopen(path, "wb");
+    if (f == NULL) {
+        perror(path);
+        exit(1);
+    }
+
+    fputs(text, f);
+    fclose(f);
+}
+
+
 /*
  * Writes src to DIR/NAME.lua and compiles it with conf, whose limits the
  * caller set (name and path are set here).  With err, a function that
@@ -379,20 +400,9 @@ th_function(const char *dir, const char *name, const char *src,
     faas_function_conf_t *conf, char *err, size_t errlen)
 {
     char              path[256], buf[512];
-    FILE             *f;
     faas_function_t  *fn;
 
-    mkdir(dir, 0700);
-    snprintf(path, sizeof(path), "%s/%s.lua", dir, name);
-
-    f = fopen(path, "wb");
-    if (f == NULL) {
-        perror(path);
-        exit(1);
-    }
-
-    fputs(src, f);
-    fclose(f);
+    th_write(dir, name, "lua", src, path, sizeof(path));
 
     conf->name.data = name;
     conf->name.len = strlen(name);
@@ -421,7 +431,6 @@ th_backend_new(const char *dir, const char *name, faas_proto_e proto,
     const char *creds, void (*tune)(faas_backend_conf_t *bc))
 {
     char                  path[256], err[256];
-    FILE                 *f;
     faas_backend_t       *b;
     faas_backend_conf_t   bc;
 
@@ -442,16 +451,7 @@ th_backend_new(const char *dir, const char *name, faas_proto_e proto,
     bc.max_answer = 1024 * 1024;
 
     if (creds) {
-        mkdir(dir, 0700);
-        snprintf(path, sizeof(path), "%s/%s.cred", dir, name);
-        f = fopen(path, "wb");
-        if (f == NULL) {
-            perror(path);
-            exit(1);
-        }
-
-        fputs(creds, f);
-        fclose(f);
+        th_write(dir, name, "cred", creds, path, sizeof(path));
         bc.credentials = path;
     }
 
