@@ -103,6 +103,7 @@ static int faas_crypto_hmac(lua_State *L);
 static void *faas_crypto_scratch(lua_State *L, void *buf, size_t size,
     size_t n);
 static void faas_crypto_push(lua_State *L, const void *p, size_t len);
+static int faas_crypto_b64enc(lua_State *L, int url, const char *fn);
 static int faas_crypto_b64dec(lua_State *L, int url, const char *fn);
 static int faas_crypto_base64_encode(lua_State *L);
 static int faas_crypto_base64_decode(lua_State *L);

@@ -99,7 +99,8 @@ static char  faas_json_array_mt_key;
  * memory error, which leaves the decode without freeing it: the next
  * decode, or the end of the invocation (faas_json_release), frees it.  A
  * guard userdata with a __gc would do it too, at the price of a finalized
- * object on every decode (a fifth of an HS256 jwt.verify).
+ * object on every decode (2,700 of the 29,000 instructions of an HS256
+ * jwt.verify).
  */
 static cJSON  *faas_json_pending;
 
