@@ -71,7 +71,7 @@ faas_call(faas_call_t *call)
     if (st->quiet && st->refs[FAAS_REF_THREAD] != LUA_NOREF
         && !st->event_taken)
     {
-        faas_event_renew(L, st, 0);
+        faas_event_renew(L, st);
         co = faas_call_start(st);
         status = lua_resume(co, 2);
 
@@ -176,8 +176,8 @@ faas_prewarm(faas_call_t *call)
 
 /*
  * Not a memset: the run holds the header names' buffers, which only
- * ntouched bounds; faas_limits_arm() sets the limits, faas_event_push()
- * the lazy tables.
+ * ntouched bounds; faas_limits_arm() sets the limits, and the event's
+ * tables are made ready by faas_event_renew() and made on first read.
  */
 
 static void
@@ -214,7 +214,7 @@ faas_call_run(lua_State *L)
         st->refs[FAAS_REF_THREAD] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
 
-    faas_event_renew(L, st, 1);
+    faas_event_renew(L, st);
 
     co = faas_call_start(st);
 

@@ -340,22 +340,17 @@ faas_event_keys(lua_State *L, faas_state_t *st)
 
 
 /*
- * Pushes the event and the context of st->run.call.  Nothing is built here:
- * the event is linked when the handler first reads event.Records, and
- * the context's per-invocation fields are read through its __index.
- */
-
-/*
  * Gets the event ready for the next invocation: a new set when a handler
  * that waits for a backend kept it, or the last invocation's Records
- * unlinked (the event holds something only once it was linked: its
- * __newindex links first).  Unprotected (safe == 0), nothing here may
- * allocate: only a key the table has is cleared (nil under a new key
- * could allocate), and the caller made sure the set is not taken.
+ * unlinked, so that the next read of event.Records links it again (the
+ * event holds something only once it was linked: its __newindex links
+ * first).  With the set not taken nothing here allocates: only a key the
+ * table has is cleared (nil under a new key could allocate), so faas_call
+ * may call it unprotected.
  */
 
 void
-faas_event_renew(lua_State *L, faas_state_t *st, int safe)
+faas_event_renew(lua_State *L, faas_state_t *st)
 {
     if (st->event_taken) {
         faas_event_open(L, st);
@@ -375,25 +370,27 @@ faas_event_renew(lua_State *L, faas_state_t *st, int safe)
     lua_rawgeti(L, -1, FAAS_K_RECORDS);
     lua_replace(L, -2);
 
-    if (!safe) {
-        lua_pushvalue(L, -1);
-        lua_rawget(L, -3);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, -3);
 
-        if (lua_isnil(L, -1)) {
-            lua_pop(L, 3);
-            return;
-        }
-
-        lua_pop(L, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 3);
+        return;
     }
 
+    lua_pop(L, 1);
     lua_pushnil(L);
     lua_rawset(L, -3);
     lua_pop(L, 1);
 }
 
 
-/* pushes the event and the context onto a coroutine that is not running */
+/*
+ * Pushes the event and the context onto a coroutine that is not running.
+ * Nothing is built here: the event is linked when the handler first reads
+ * event.Records, and the context's per-invocation fields are read through
+ * its __index.
+ */
 
 void
 faas_event_push(faas_state_t *st, lua_State *L)
@@ -403,7 +400,7 @@ faas_event_push(faas_state_t *st, lua_State *L)
 }
 
 
-/* __newindex of the event: a write links it first (see faas_event_push) */
+/* __newindex of the event: a write links it first (see faas_event_renew) */
 
 static int
 faas_event_newindex(lua_State *L)
@@ -572,7 +569,7 @@ faas_msg_new(lua_State *L, faas_state_t *st, faas_msg_e msg)
     lua_setmetatable(L, -2);
     st->run.msgs[msg] = lua_topointer(L, -1);
 
-    /* the next invocation unlinks the set (faas_event_push) */
+    /* the next invocation unlinks the set (faas_event_renew) */
     st->event_used = 1;
 }
 
