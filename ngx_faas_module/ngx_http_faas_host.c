@@ -28,11 +28,15 @@ static int ngx_http_faas_set_headers(void *req, faas_msg_e msg,
 static int ngx_http_faas_respond(void *req, faas_response_t *resp);
 static void ngx_http_faas_log(void *req, faas_log_e level, const char *msg,
     size_t len);
+static ngx_int_t ngx_http_faas_set_response_headers(ngx_http_request_t *r,
+    faas_str_t *lnames, size_t nnames, faas_header_t *h, size_t n);
 static ngx_int_t ngx_http_faas_set_response_header(ngx_http_request_t *r,
     faas_str_t *lname, faas_header_t *h, size_t n);
 /* up to this many names changed, they are scanned, not sorted */
 #define NGX_HTTP_FAAS_SCAN_NAMES  8
 
+static faas_str_t *ngx_http_faas_sorted_names(ngx_http_request_t *r,
+    faas_str_t *lnames, size_t nnames);
 static int ngx_http_faas_name_cmp(const void *a, const void *b);
 static ngx_uint_t ngx_http_faas_header_named(ngx_table_elt_t *e,
     faas_str_t *names, size_t n);
@@ -258,15 +262,23 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_str_t *lname,
             }
 
             ngx_str_set(&key, "Server");
-            ngx_http_faas_header_cb(cb, arg, "server", &key, &value);
+            if (ngx_http_faas_header_cb(cb, arg, "server", &key, &value)
+                != FAAS_OK)
+            {
+                return FAAS_ERROR;
+            }
         }
 
         if (r->headers_out.date == NULL
             && ngx_http_faas_wanted(lname, "date", 4))
         {
             ngx_str_set(&key, "Date");
-            ngx_http_faas_header_cb(cb, arg, "date", &key,
-                                    (ngx_str_t *) &ngx_cached_http_time);
+            if (ngx_http_faas_header_cb(cb, arg, "date", &key,
+                                        (ngx_str_t *) &ngx_cached_http_time)
+                != FAAS_OK)
+            {
+                return FAAS_ERROR;
+            }
         }
 
         if (r->headers_out.content_type.len
@@ -290,7 +302,12 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_str_t *lname,
             }
 
             ngx_str_set(&key, "Content-Type");
-            ngx_http_faas_header_cb(cb, arg, "content-type", &key, &value);
+            if (ngx_http_faas_header_cb(cb, arg, "content-type", &key,
+                                        &value)
+                != FAAS_OK)
+            {
+                return FAAS_ERROR;
+            }
         }
 
         if (r->headers_out.content_length == NULL
@@ -307,8 +324,12 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_str_t *lname,
                                     r->headers_out.content_length_n) - p;
 
             ngx_str_set(&key, "Content-Length");
-            ngx_http_faas_header_cb(cb, arg, "content-length", &key,
-                                    &value);
+            if (ngx_http_faas_header_cb(cb, arg, "content-length", &key,
+                                        &value)
+                != FAAS_OK)
+            {
+                return FAAS_ERROR;
+            }
         }
 
         if (r->headers_out.last_modified == NULL
@@ -325,7 +346,12 @@ ngx_http_faas_headers(void *req, faas_msg_e msg, faas_str_t *lname,
                         - p;
 
             ngx_str_set(&key, "Last-Modified");
-            ngx_http_faas_header_cb(cb, arg, "last-modified", &key, &value);
+            if (ngx_http_faas_header_cb(cb, arg, "last-modified", &key,
+                                        &value)
+                != FAAS_OK)
+            {
+                return FAAS_ERROR;
+            }
         }
 
         part = &r->headers_out.headers.part;
@@ -498,7 +524,6 @@ static int
 ngx_http_faas_set_headers(void *req, faas_msg_e msg, faas_str_t *lnames,
     size_t nnames, faas_header_t *h, size_t n)
 {
-    size_t     i, j, k;
     ngx_int_t  rc;
 
     if (msg == FAAS_MSG_REQUEST) {
@@ -506,27 +531,9 @@ ngx_http_faas_set_headers(void *req, faas_msg_e msg, faas_str_t *lnames,
         return rc == NGX_OK ? FAAS_OK : FAAS_ERROR;
     }
 
-    /* the new headers come grouped by name, in the order of lnames */
+    rc = ngx_http_faas_set_response_headers(req, lnames, nnames, h, n);
 
-    for (i = 0, k = 0; i < nnames; i++, k = j) {
-        for (j = k; j < n; j++) {
-            if (h[j].lname.len != lnames[i].len
-                || ngx_strncmp(h[j].lname.data, lnames[i].data,
-                               lnames[i].len)
-                   != 0)
-            {
-                break;
-            }
-        }
-
-        if (ngx_http_faas_set_response_header(req, &lnames[i], h + k, j - k)
-            != NGX_OK)
-        {
-            return FAAS_ERROR;
-        }
-    }
-
-    return FAAS_OK;
+    return rc == NGX_OK ? FAAS_OK : FAAS_ERROR;
 }
 
 
@@ -604,16 +611,9 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
      * function may change them all; a few are scanned.
      */
 
-    names = lnames;
-
-    if (nnames > NGX_HTTP_FAAS_SCAN_NAMES) {
-        names = ngx_palloc(r->pool, nnames * sizeof(faas_str_t));
-        if (names == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(names, lnames, nnames * sizeof(faas_str_t));
-        ngx_qsort(names, nnames, sizeof(faas_str_t), ngx_http_faas_name_cmp);
+    names = ngx_http_faas_sorted_names(r, lnames, nnames);
+    if (names == NULL) {
+        return NGX_ERROR;
     }
 
     count = n;
@@ -707,7 +707,38 @@ ngx_http_faas_set_request_headers(ngx_http_request_t *r, faas_str_t *lnames,
 }
 
 
-/* whether the header e has one of the names */
+/*
+ * lnames as ngx_http_faas_header_named() looks them up: sorted (a copy)
+ * when there are many, NULL if the copy cannot be made
+ */
+
+static faas_str_t *
+ngx_http_faas_sorted_names(ngx_http_request_t *r, faas_str_t *lnames,
+    size_t nnames)
+{
+    faas_str_t  *names;
+
+    if (nnames <= NGX_HTTP_FAAS_SCAN_NAMES) {
+        return lnames;
+    }
+
+    names = ngx_palloc(r->pool, nnames * sizeof(faas_str_t));
+    if (names == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(names, lnames, nnames * sizeof(faas_str_t));
+    ngx_qsort(names, nnames, sizeof(faas_str_t), ngx_http_faas_name_cmp);
+
+    return names;
+}
+
+
+/*
+ * whether the header e has one of the names (from
+ * ngx_http_faas_sorted_names); its key is compared whatever its case, as
+ * the response headers of add_header have no lowcase_key
+ */
 
 static ngx_uint_t
 ngx_http_faas_header_named(ngx_table_elt_t *e, faas_str_t *names, size_t n)
@@ -716,12 +747,16 @@ ngx_http_faas_header_named(ngx_table_elt_t *e, faas_str_t *names, size_t n)
     size_t      lo, hi, mid;
     faas_str_t  key;
 
-    key.data = (char *) e->lowcase_key;
+    key.data = (char *) e->key.data;
     key.len = e->key.len;
 
     if (n <= NGX_HTTP_FAAS_SCAN_NAMES) {
         for (lo = 0; lo < n; lo++) {
-            if (ngx_http_faas_name_cmp(&names[lo], &key) == 0) {
+            if (names[lo].len == key.len
+                && ngx_strncasecmp((u_char *) names[lo].data, e->key.data,
+                                   key.len)
+                   == 0)
+            {
                 return 1;
             }
         }
@@ -761,7 +796,10 @@ ngx_http_faas_name_cmp(const void *a, const void *b)
     x = a;
     y = b;
 
-    rc = ngx_memcmp(x->data, y->data, ngx_min(x->len, y->len));
+    /* lowercase names sort as they would by bytes; a key's case is lost */
+
+    rc = ngx_strncasecmp((u_char *) x->data, (u_char *) y->data,
+                         ngx_min(x->len, y->len));
 
     if (rc == 0 && x->len != y->len) {
         rc = x->len < y->len ? -1 : 1;
@@ -823,9 +861,63 @@ ngx_http_faas_link_header_in(ngx_http_request_t *r,
 
 
 /*
- * Response headers: old values of lname are hidden (hash 0, which the
- * header filter skips), new ones pushed; the fields nginx writes out
- * itself (Content-Type, Last-Modified, Server, Date) are set directly.
+ * Sets the response headers h, grouped by name in the order of lnames:
+ * nginx's headers of those names are hidden in one pass over the list
+ * (not one pass per name), then each name's headers are set
+ */
+
+static ngx_int_t
+ngx_http_faas_set_response_headers(ngx_http_request_t *r, faas_str_t *lnames,
+    size_t nnames, faas_header_t *h, size_t n)
+{
+    size_t            i, j, k;
+    ngx_uint_t        m;
+    faas_str_t       *names;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *e;
+
+    names = ngx_http_faas_sorted_names(r, lnames, nnames);
+    if (names == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        e = part->elts;
+
+        for (m = 0; m < part->nelts; m++) {
+            if (e[m].hash != 0
+                && ngx_http_faas_header_named(&e[m], names, nnames))
+            {
+                e[m].hash = 0;
+            }
+        }
+    }
+
+    for (i = 0, k = 0; i < nnames; i++, k = j) {
+        for (j = k;
+             j < n && ngx_http_faas_wanted(&lnames[i], h[j].lname.data,
+                                           h[j].lname.len);
+             j++)
+        {
+            /* void */
+        }
+
+        if (ngx_http_faas_set_response_header(r, &lnames[i], h + k, j - k)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The headers of one response name, its old ones hidden already (hash 0,
+ * which the header filter skips): new ones pushed; the fields nginx
+ * writes out itself (Content-Type, Last-Modified, Server, Date) are set
+ * directly.
  */
 
 static ngx_int_t
@@ -833,9 +925,7 @@ ngx_http_faas_set_response_header(ngx_http_request_t *r, faas_str_t *lname,
     faas_header_t *h, size_t n)
 {
     size_t                         i;
-    ngx_uint_t                     k;
     ngx_array_t                   *a;
-    ngx_list_part_t               *part;
     ngx_table_elt_t               *e, *first, **pe;
     ngx_http_faas_header_field_t  *f;
 
@@ -861,19 +951,6 @@ ngx_http_faas_set_response_header(ngx_http_request_t *r, faas_str_t *lname,
         }
 
         return NGX_OK;
-    }
-
-    for (part = &r->headers_out.headers.part; part; part = part->next) {
-        e = part->elts;
-
-        for (k = 0; k < part->nelts; k++) {
-            if (e[k].hash != 0 && e[k].key.len == lname->len
-                && ngx_strncasecmp(e[k].key.data, (u_char *) lname->data,
-                                   lname->len) == 0)
-            {
-                e[k].hash = 0;
-            }
-        }
     }
 
     first = NULL;
@@ -964,8 +1041,8 @@ ngx_http_faas_respond(void *req, faas_response_t *resp)
     ngx_http_request_t  *r = req;
 
     u_char               *p;
-    size_t                i, j;
-    faas_str_t            lname;
+    size_t                i, n;
+    faas_str_t           *names;
     ngx_http_faas_ctx_t  *ctx;
 
     ctx = ngx_http_faas_get_ctx(r);
@@ -990,23 +1067,29 @@ ngx_http_faas_respond(void *req, faas_response_t *resp)
                                          - p;
     }
 
-    /* the headers of one name come together: set them a name at a time */
+    /* the headers of one name come together: their names, once each */
 
-    for (i = 0; i < resp->nheaders; i = j) {
-        lname = resp->headers[i].lname;
+    names = ngx_palloc(r->pool, resp->nheaders * sizeof(faas_str_t));
+    if (names == NULL) {
+        return FAAS_ERROR;
+    }
 
-        for (j = i + 1; j < resp->nheaders; j++) {
-            if (resp->headers[j].lname.data != lname.data) {
-                break;
-            }
-        }
+    n = 0;
 
-        if (ngx_http_faas_set_response_header(r, &lname, &resp->headers[i],
-                                              j - i)
-            != NGX_OK)
+    for (i = 0; i < resp->nheaders; i++) {
+        if (n == 0 || !ngx_http_faas_wanted(&names[n - 1],
+                                            resp->headers[i].lname.data,
+                                            resp->headers[i].lname.len))
         {
-            return FAAS_ERROR;
+            names[n++] = resp->headers[i].lname;
         }
+    }
+
+    if (ngx_http_faas_set_response_headers(r, names, n, resp->headers,
+                                           resp->nheaders)
+        != NGX_OK)
+    {
+        return FAAS_ERROR;
     }
 
     ctx->body.len = resp->body.len;

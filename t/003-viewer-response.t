@@ -309,3 +309,59 @@ page
 X-Mark: server-level
 --- no_error_log
 [error]
+
+
+
+=== TEST 12: many names at once (sorted, not scanned): add_header's headers of any case replaced or removed, the others kept
+--- http_config
+faas_function many html/many.lua;
+--- config
+location /t {
+    faas_viewer_response many;
+    add_header X-H-1 old;
+    add_header x-h-2 old;
+    add_header X-H-3 old;
+    add_header X-h-4 old;
+    add_header X-H-5 old;
+    add_header X-H-6 old;
+    add_header X-H-7 old;
+    add_header X-H-8 old;
+    add_header X-H-9 old;
+    add_header X-H-10 old;
+    add_header X-Keep kept;
+    return 200 "page\n";
+}
+--- user_files
+>>> many.lua
+return function(event)
+  local response = event.Records[1].cf.response
+  local h = response.headers
+  for i = 1, 10 do
+    if i % 2 == 0 then
+      h["x-h-" .. i] = nil
+    else
+      h["x-h-" .. i] = {{ key = "X-H-" .. i, value = "new" .. i }}
+    end
+  end
+  h["x-new"] = {{ key = "X-New", value = "added" }}
+  return response
+end
+--- request
+GET /t
+--- response_body
+page
+--- response_headers
+X-H-1: new1
+!X-H-2
+X-H-3: new3
+!X-H-4
+X-H-5: new5
+!X-H-6
+X-H-7: new7
+!X-H-8
+X-H-9: new9
+!X-H-10
+X-Keep: kept
+X-New: added
+--- no_error_log
+[error]
