@@ -19,6 +19,8 @@ static void ngx_http_faas_forward_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_forward_run(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_forward_answer(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static void ngx_http_faas_forward_log(ngx_http_request_t *r, const char *what,
+    const char *msg);
 static void ngx_http_faas_env(const char *name, faas_str_t *out);
 
 
@@ -506,34 +508,22 @@ ngx_http_faas_forward_run(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_faas_forward_answer(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    int                        rc;
-    char                       err[256];
-    void                      *mem;
-    faas_str_t                 result, id;
-    const char                *msg, *cache;
-    faas_invoke_t             *inv;
-    faas_response_t            resp;
-    faas_invoke_err_e          e;
-    ngx_http_faas_loc_conf_t  *flcf;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+    int                 rc;
+    char                err[256];
+    void               *mem;
+    faas_str_t          result;
+    const char         *msg, *cache;
+    faas_invoke_t      *inv;
+    faas_response_t     resp;
+    faas_invoke_err_e   e;
 
     inv = ctx->forward;
     ngx_http_faas_backend_invoked(r, inv);
 
-    /* the request id ties the line to $faas_request_id in the access log */
-
-    if (ngx_http_faas_host.get(r, FAAS_FIELD_REQUEST_ID, &id) != FAAS_OK) {
-        id.data = "-";
-        id.len = 1;
-    }
-
     e = faas_invoke_result(inv, &result, &msg, &cache);
 
     if (e != FAAS_INVOKE_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "faas_forward: action \"%V\", request_id=%*s: %s",
-                      &flcf->forward_action, id.len, (u_char *) id.data, msg);
+        ngx_http_faas_forward_log(r, "", msg);
 
         switch (e) {
 
@@ -556,10 +546,7 @@ ngx_http_faas_forward_answer(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                                &result, &resp, &mem, err, sizeof(err));
 
     if (rc != FAAS_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "faas_forward: action \"%V\", request_id=%*s: "
-                      "invalid answer: %s", &flcf->forward_action, id.len,
-                      (u_char *) id.data, err);
+        ngx_http_faas_forward_log(r, "invalid answer: ", err);
         return NGX_HTTP_BAD_GATEWAY;
     }
 
@@ -571,4 +558,30 @@ ngx_http_faas_forward_answer(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     return ngx_http_faas_send(r, ctx);
+}
+
+
+/*
+ * An error of the forwarded call, with its action and the request id,
+ * which ties the line to $faas_request_id in the access log
+ */
+
+static void
+ngx_http_faas_forward_log(ngx_http_request_t *r, const char *what,
+    const char *msg)
+{
+    faas_str_t                 id;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    if (ngx_http_faas_host.get(r, FAAS_FIELD_REQUEST_ID, &id) != FAAS_OK) {
+        id.data = "-";
+        id.len = 1;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "faas_forward: action \"%V\", request_id=%*s: %s%s",
+                  &flcf->forward_action, id.len, (u_char *) id.data, what,
+                  msg);
 }

@@ -4,7 +4,6 @@
  * (per worker: each worker sees its own failures).
  */
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

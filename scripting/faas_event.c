@@ -27,6 +27,8 @@
 #define FAAS_WRITEBACK_OPS      FAAS_HEADERS_TOUCHED
 #define FAAS_WRITEBACK_HEADERS  16
 #define FAAS_HOST_HEADERS       32
+/* slots faas_headers_diff() pushes besides the touched names' values */
+#define FAAS_DIFF_STACK         10
 
 
 typedef struct {
@@ -1776,7 +1778,7 @@ faas_headers_diff(lua_State *L, faas_state_t *st, faas_msg_e msg, int t,
         list = 0;
         first = lua_gettop(L) + 1;
         nnames = lz->ntouched;
-        luaL_checkstack(L, nnames + 2, "headers");
+        luaL_checkstack(L, nnames + FAAS_DIFF_STACK, "headers");
         lua_settop(L, first + nnames - 1);
 
         lua_pushnil(L);
@@ -1992,8 +1994,6 @@ faas_bad_return_top(lua_State *L)
 
     return lua_error(L);
 }
-
-
 
 
 /*

@@ -4,7 +4,6 @@
  * code runs only in the workers, in a warm state of its own.
  */
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

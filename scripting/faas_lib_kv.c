@@ -119,8 +119,6 @@ faas_kv_gc(lua_State *L)
 }
 
 
-
-
 /* the running call's store, or an error naming the directive */
 
 static faas_store_t *
@@ -619,7 +617,7 @@ faas_kv_unpark(faas_state_t *st, faas_store_batch_t *batch)
 
 /* the number of writes the running invocation staged */
 
-int
+size_t
 faas_kv_pending(faas_state_t *st)
 {
     faas_kv_t  *kv;
@@ -632,7 +630,7 @@ faas_kv_pending(faas_state_t *st)
         return 0;
     }
 
-    return (int) faas_store_batch_count(kv->batch);
+    return faas_store_batch_count(kv->batch);
 }
 
 

@@ -197,7 +197,7 @@ void faas_lib_table_open(lua_State *L);
 /* faas_lib_kv.c: the staged writes of a waiting invocation */
 struct faas_store_batch_s *faas_kv_park(faas_state_t *st);
 void faas_kv_unpark(faas_state_t *st, struct faas_store_batch_s *batch);
-int faas_kv_pending(faas_state_t *st);
+size_t faas_kv_pending(faas_state_t *st);
 
 /* faas_lib_invoke.c: pushes what faas.invoke returns to the handler */
 int faas_invoke_push_result(lua_State *L, faas_state_t *st);

@@ -14,6 +14,7 @@
 
 #include "faas_test.h"
 #include "test_host.h"
+#include "scripting/faas_file.h"
 
 
 static const char  *te_compare =
@@ -52,28 +53,14 @@ static const char  *te_compare =
 static char *
 te_read(const char *path)
 {
-    long   n;
-    char  *s;
-    FILE  *f;
+    char    err[256];
+    size_t  len;
+    char   *s;
 
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
+    s = faas_file_read(path, SIZE_MAX, &len, NULL, err, sizeof(err));
+    if (s == NULL) {
+        fprintf(stderr, "%s\n", err);
     }
-
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-
-    s = malloc(n + 1);
-    if (s == NULL || fread(s, 1, n, f) != (size_t) n) {
-        fclose(f);
-        free(s);
-        return NULL;
-    }
-
-    s[n] = '\0';
-    fclose(f);
 
     return s;
 }

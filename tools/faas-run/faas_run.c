@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "cache/faas_store.h"
+#include "scripting/faas_file.h"
 #include "tools/faas-run/faas_run.h"
 
 
@@ -453,12 +454,12 @@ faas_run_case(faas_run_opts_t *o, const char *file, faas_run_req_t *r,
 static cJSON *
 faas_run_parse_file(const char *path, char *err, size_t errlen)
 {
-    char   *s;
-    cJSON  *json;
+    char    *s;
+    size_t   len;
+    cJSON   *json;
 
-    s = faas_run_read_file(path, NULL);
+    s = faas_file_read(path, SIZE_MAX, &len, NULL, err, errlen);
     if (s == NULL) {
-        snprintf(err, errlen, "cannot read \"%s\"", path);
         return NULL;
     }
 
@@ -787,10 +788,10 @@ main(int argc, char **argv)
                 break;
             }
 
-            o.body_file = faas_run_read_file(optarg, &o.body_len);
+            o.body_file = faas_file_read(optarg, SIZE_MAX, &o.body_len, NULL,
+                                         err, sizeof(err));
             if (o.body_file == NULL) {
-                fprintf(stderr, "faas-run: --body-file: cannot read "
-                        "\"%s\"\n", optarg);
+                fprintf(stderr, "faas-run: --body-file: %s\n", err);
                 return FAAS_RUN_USAGE;
             }
 

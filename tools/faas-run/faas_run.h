@@ -100,7 +100,6 @@ cJSON *faas_run_result(faas_run_req_t *r);
 char *faas_run_print(cJSON *json);
 int faas_run_compare(cJSON *got, cJSON *want, char *path, size_t pathlen,
     char *diff, size_t difflen);
-char *faas_run_read_file(const char *path, size_t *len);
 
 
 #endif /* FAAS_RUN_H */

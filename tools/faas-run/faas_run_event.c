@@ -35,43 +35,6 @@ faas_run_event_type(const char *name, faas_event_e *event)
 }
 
 
-char *
-faas_run_read_file(const char *path, size_t *len)
-{
-    long   n;
-    char  *s;
-    FILE  *f;
-
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0
-        || fseek(f, 0, SEEK_SET) != 0)
-    {
-        fclose(f);
-        return NULL;
-    }
-
-    s = faas_run_alloc(n + 1);
-
-    if (fread(s, 1, n, f) != (size_t) n) {
-        fclose(f);
-        free(s);
-        return NULL;
-    }
-
-    fclose(f);
-
-    if (len) {
-        *len = n;
-    }
-
-    return s;
-}
-
-
 static int
 faas_run_field(faas_run_req_t *r, faas_field_e field, cJSON *o,
     const char *name, char *err, size_t errlen)
