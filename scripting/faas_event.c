@@ -135,6 +135,8 @@ static int faas_headers_touched(faas_headers_lazy_t *lz, const char *name,
     size_t len);
 static int faas_headers_touch(faas_headers_lazy_t *lz, const char *name,
     size_t len);
+static int faas_headers_remember(faas_headers_lazy_t *lz, const char *name,
+    size_t len);
 static void faas_headers_load(lua_State *L, faas_state_t *st,
     faas_headers_lazy_t *lz, int t);
 static const void *faas_headers_host(lua_State *L, faas_state_t *st,
@@ -919,7 +921,7 @@ faas_headers_index(lua_State *L)
         return 0;
     }
 
-    i = faas_headers_touch(lz, k, len);
+    i = faas_headers_remember(lz, k, len);
 
     /* too many names to keep track of: the rest is loaded */
 
@@ -995,10 +997,7 @@ faas_headers_touched(faas_headers_lazy_t *lz, const char *name, size_t len)
 }
 
 
-/*
- * remembers a name, not loaded yet; its index, -1 when there is no room.
- * The copy ends in a NUL: the write-back names it in its messages.
- */
+/* the index of a name, touched now if it was not: see below */
 
 static int
 faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
@@ -1007,9 +1006,20 @@ faas_headers_touch(faas_headers_lazy_t *lz, const char *name, size_t len)
 
     i = faas_headers_touched(lz, name, len);
 
-    if (i >= 0) {
-        return i;
-    }
+    return i >= 0 ? i : faas_headers_remember(lz, name, len);
+}
+
+
+/*
+ * remembers a name not touched yet, not loaded yet; its index, -1 when
+ * there is no room.  The copy ends in a NUL: the write-back names it in
+ * its messages.
+ */
+
+static int
+faas_headers_remember(faas_headers_lazy_t *lz, const char *name, size_t len)
+{
+    int  i;
 
     if (lz->ntouched == FAAS_HEADERS_TOUCHED
         || len >= FAAS_HEADERS_NAMES - lz->used)
