@@ -138,6 +138,7 @@ ngx_int_t
 ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     faas_event_e event, faas_call_t *call)
 {
+    uint64_t                    now;
     ngx_int_t                   rc;
     ngx_msec_t                  us;
     ngx_uint_t                  i, resumed;
@@ -184,6 +185,7 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
         i = 0;
         rc = FAAS_OK;
         resumed = 0;
+        now = faas_now_us();
     }
 
     for ( ;; ) {
@@ -193,8 +195,10 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
                 return FAAS_OK;
             }
 
+            /* a function of a sequence starts when the one before ended */
+
             call->fn = fn[i];
-            call->start = faas_now_us();
+            call->start = now;
 
             rc = faas_call(call);
         }
@@ -215,7 +219,8 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
         /* the time of the function, waits for backends included */
 
-        us = faas_now_us() - call->start;
+        now = faas_now_us();
+        us = now - call->start;
 
         ctx->duration_us += us;
 
