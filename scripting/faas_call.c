@@ -71,7 +71,7 @@ faas_call(faas_call_t *call)
     if (st->quiet && st->refs[FAAS_REF_THREAD] != LUA_NOREF
         && !st->event_taken)
     {
-        faas_event_renew(L, st);
+        faas_event_renew(L, st, 0);
         co = faas_call_start(st);
         status = lua_resume(co, 2);
 
@@ -214,7 +214,7 @@ faas_call_run(lua_State *L)
         st->refs[FAAS_REF_THREAD] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
 
-    faas_event_renew(L, st);
+    faas_event_renew(L, st, 1);
 
     co = faas_call_start(st);
 

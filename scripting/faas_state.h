@@ -248,7 +248,7 @@ enum {
 };
 
 void faas_event_open(lua_State *L, faas_state_t *st);
-void faas_event_renew(lua_State *L, faas_state_t *st);
+void faas_event_renew(lua_State *L, faas_state_t *st, int safe);
 void faas_event_push(faas_state_t *st, lua_State *L);
 void faas_event_detach(faas_state_t *st);
 void faas_event_materialize(lua_State *L, int idx);
