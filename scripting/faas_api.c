@@ -55,6 +55,7 @@ faas_api_open(lua_State *L, faas_state_t *st)
     faas_lib_geo_open(L);
     faas_lib_kv_open(L);
     faas_lib_invoke_open(L);
+    faas_lib_http_open(L);
 
     lua_setglobal(L, "faas");
 

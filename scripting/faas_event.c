@@ -2040,6 +2040,9 @@ faas_event_result(faas_state_t *st, int idx)
     case LUA_TTABLE:
         break;
 
+    case LUA_TUSERDATA:
+        return faas_http_result(L, st, idx);
+
     default:
         faas_bad_return(L, "the handler must return %s or nil, not %s",
                         response ? "the response" : "the request, a response",
@@ -2133,11 +2136,42 @@ faas_result_field(lua_State *L, int v, int k)
 }
 
 
+/*
+ * NULL if v is a valid new uri or querystring, else why not.  uri is
+ * nginx's decoded path (a space is a space; nginx escapes it on the way
+ * upstream); the query string goes out as it is.
+ */
+
+const char *
+faas_request_field_invalid(faas_field_e field, faas_str_t *v)
+{
+    if (field == FAAS_FIELD_URI) {
+        if (v->len == 0 || v->data[0] != '/' || memchr(v->data, '?', v->len)
+            || !faas_header_value_valid(v->data, v->len))
+        {
+            return "a path starts with \"/\" and has no \"?\" (set the "
+                   "querystring) or control characters";
+        }
+
+        return NULL;
+    }
+
+    if (memchr(v->data, '#', v->len) || memchr(v->data, ' ', v->len)
+        || !faas_header_value_valid(v->data, v->len))
+    {
+        return "a query string has no \"#\", spaces or control characters";
+    }
+
+    return NULL;
+}
+
+
 /* the request a request event returned: fields and headers it changed */
 
 static void
 faas_request_result(lua_State *L, faas_state_t *st, int t, int fv)
 {
+    const char        *why;
     faas_str_t         v, orig;
     faas_call_t       *call;
     faas_field_t      *f;
@@ -2179,26 +2213,11 @@ faas_request_result(lua_State *L, faas_state_t *st, int t, int fv)
                             faas_event_name(call->event));
         }
 
-        /*
-         * uri is nginx's decoded path (a space is a space; nginx escapes
-         * it on the way upstream); the query string goes out as it is.
-         */
+        why = faas_request_field_invalid(f->field, &v);
 
-        if (!faas_header_value_valid(v.data, v.len)
-            || (f->field == FAAS_FIELD_URI
-                && (v.len == 0 || v.data[0] != '/'
-                    || memchr(v.data, '?', v.len)))
-            || (f->field == FAAS_FIELD_QUERYSTRING
-                && (memchr(v.data, '#', v.len) || memchr(v.data, ' ', v.len))))
-        {
-            faas_bad_return(L, "invalid request.%s \"%s\"%s", f->name,
-                            v.data,
-                            f->field == FAAS_FIELD_URI
-                            ? ": a path starts with \"/\" and has no \"?\""
-                              " (set request.querystring) or control"
-                              " characters"
-                            : ": a query string has no \"#\", spaces or"
-                              " control characters");
+        if (why) {
+            faas_bad_return(L, "invalid request.%s \"%s\": %s", f->name,
+                            v.data, why);
         }
 
         wb.fields[f->field] = v;

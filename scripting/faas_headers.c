@@ -225,6 +225,49 @@ faas_header_name_valid(const char *p, size_t len)
 }
 
 
+/*
+ * Lowercases the header name p of len bytes into out (len + 1 bytes,
+ * NUL-terminated), eight bytes at a time; 1 if it is a token, else 0.
+ * A word with a byte above 0x7f is copied as it is: it is no token.
+ */
+
+int
+faas_header_name_lower(const char *p, size_t len, char *out)
+{
+    size_t    i;
+    uint64_t  w;
+
+    if (len == 0 || len > 256) {
+        return 0;
+    }
+
+    if (len < 8) {
+        for (i = 0; i < len; i++) {
+            out[i] = (char) (p[i] | ((p[i] >= 'A' && p[i] <= 'Z') << 5));
+        }
+
+    } else {
+        for (i = 0; /* void */; i = faas_word_next(i, len)) {
+            memcpy(&w, p + i, 8);
+
+            if ((w & FAAS_HIGH) == 0) {
+                w |= faas_word_in(w, 'A', 'Z') >> 2;
+            }
+
+            memcpy(out + i, &w, 8);
+
+            if (i == len - 8) {
+                break;
+            }
+        }
+    }
+
+    out[len] = '\0';
+
+    return faas_header_name_valid(out, len) == 1;
+}
+
+
 static int
 faas_value_bytes_valid(const char *p, size_t len)
 {

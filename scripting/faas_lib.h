@@ -61,6 +61,12 @@ void faas_kv_commit(lua_State *L);
 int faas_lib_invoke_open(lua_State *L);
 
 /*
+ * Sets `req`, `resp`, `respond` and `redirect`: the request and response
+ * read and written through the host at once (faas_lib_http.c).
+ */
+int faas_lib_http_open(lua_State *L);
+
+/*
  * Decodes JSON text of len bytes and pushes the value (objects and arrays
  * become tables, null the faas.json.null sentinel).  Returns 0, or -1
  * with nothing pushed and a message in err for invalid JSON or a limit.

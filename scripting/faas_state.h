@@ -134,6 +134,7 @@ enum {
     FAAS_REF_KEYS,              /* interned keys, see faas_event.c */
     FAAS_REF_RUN,               /* faas_call_run, called without a closure */
     FAAS_REF_AFTER,             /* faas_call_after_run, likewise */
+    FAAS_REF_RESPONSE_MT,       /* of faas.respond's responses */
     FAAS_REF_MAX
 };
 
@@ -270,10 +271,15 @@ faas_origin_t *faas_event_request_origin(lua_State *L, faas_state_t *st,
 void faas_event_response_body(lua_State *L, faas_state_t *st, int t,
     faas_str_t *body, int *set);
 int faas_event_status(const char *s, size_t len);
+const char *faas_request_field_invalid(faas_field_e field, faas_str_t *v);
+
+/* faas_lib_http.c: what a handler returns made by faas.respond */
+int faas_http_result(lua_State *L, faas_state_t *st, int idx);
 
 
 /* faas_headers.c */
 int faas_header_name_valid(const char *p, size_t len);
+int faas_header_name_lower(const char *p, size_t len, char *out);
 int faas_header_value_valid(const char *p, size_t len);
 int faas_header_key_same(const char *key, const char *lname, size_t len);
 const char *faas_header_forbidden(faas_event_e event, faas_msg_e msg,

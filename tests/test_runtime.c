@@ -975,7 +975,7 @@ static void
 test_header_rules(void)
 {
     int         bad;
-    char        v[24], key[24];
+    char        v[24], key[24], low[24];
     size_t      len, pos;
     unsigned    b;
     faas_str_t  name;
@@ -1010,6 +1010,20 @@ test_header_rules(void)
 
                 if (faas_header_name_valid(key, len)
                     != ref_name_valid(key, len))
+                {
+                    bad++;
+                }
+
+                /* faas.req.set_header's lowercase copy, word by word */
+
+                memset(key, 'a', sizeof(key));
+                memcpy(key, "X-Content-Type-Op9", 18);
+                key[pos] = (char) b;
+
+                if (faas_header_name_lower(key, len, low)
+                    != (ref_name_valid(key, len) != 0)
+                    || (ref_name_valid(key, len)
+                        && (low[len] != '\0' || !ref_key_same(key, low, len))))
                 {
                     bad++;
                 }
@@ -1089,6 +1103,194 @@ test_libs(void)
 }
 
 
+/*
+ * faas.req, faas.resp, faas.respond and faas.redirect: read and written
+ * through the host in the call, checked by the event's rules.
+ */
+
+static void
+test_direct(void)
+{
+    int               i;
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    static struct {
+        const char    *body;
+        faas_event_e   event;
+        const char    *log;
+    }  bad[] = {
+        { "faas.req.set_header('Host', 'a')", FAAS_VIEWER_REQUEST,
+          "header \"host\" is read-only in viewer-request" },
+        { "faas.req.set_header('Connection', 'close')", FAAS_ORIGIN_REQUEST,
+          "is owned by nginx" },
+        { "faas.req.set_header('bad name', 'a')", FAAS_VIEWER_REQUEST,
+          "invalid header name \"bad name\"" },
+        { "faas.req.set_header('x-a', 'a\\r\\nx-b: c')",
+          FAAS_VIEWER_REQUEST, "has a control character" },
+        { "faas.req.set_header('x-a', { 'a', {} })", FAAS_VIEWER_REQUEST,
+          "must be a string, not table" },
+        { "faas.req.set_uri('x')", FAAS_VIEWER_REQUEST,
+          "a path starts with" },
+        { "faas.req.set_querystring('a b')", FAAS_VIEWER_REQUEST,
+          "a query string has no" },
+        { "faas.req.set_header('x-a', 'a')", FAAS_VIEWER_RESPONSE,
+          "the request is read-only in viewer-response" },
+        { "faas.resp.header('server')", FAAS_VIEWER_REQUEST,
+          "viewer-request has no response" },
+        { "local r = event.Records[1].cf.request\n"
+          "  faas.req.set_header('x-a', 'a')", FAAS_VIEWER_REQUEST,
+          "change that table instead" },
+        { "return faas.redirect('/a', 200)", FAAS_VIEWER_REQUEST,
+          "301, 302, 303, 307 or 308" },
+        { "return faas.respond(99)", FAAS_VIEWER_REQUEST,
+          "from 100 to 599" },
+        { "return faas.respond(200, { ['Content-Length'] = '1' })",
+          FAAS_VIEWER_REQUEST, "in a generated response" },
+        { "return faas.respond(200)", FAAS_VIEWER_RESPONSE,
+          "viewer-response must return the response" },
+    };
+
+    /* reads: joined as RFC 9110 joins them, Cookie with "; " */
+
+    fn = fn_ok("direct_read",
+        "return function(event)\n"
+        "  local q = faas.req\n"
+        "  return faas.respond(200, nil, table.concat({ q.header('Host'),\n"
+        "    q.header('x-forwarded-for'), q.header('cookie'),\n"
+        "    tostring(q.header('x-none')), q.uri(), q.querystring(),\n"
+        "    q.method(), q.client_ip() }, '|'))\n"
+        "end\n");
+
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "x-forwarded-for", "X-Forwarded-For",
+           "1.1.1.1", 7);
+    th_add(&r, FAAS_MSG_REQUEST, "x-forwarded-for", "X-Forwarded-For",
+           "2.2.2.2", 7);
+    th_add(&r, FAAS_MSG_REQUEST, "cookie", "Cookie", "a=1", 3);
+    th_add(&r, FAAS_MSG_REQUEST, "cookie", "Cookie", "b=2", 3);
+    strcpy(r.fields[FAAS_FIELD_QUERYSTRING], "q=1");
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "localhost|1.1.1.1, 2.2.2.2|a=1; b=2|nil|/x|q=1"
+                           "|GET|127.0.0.1");
+    faas_function_destroy(fn);
+
+    /* writes reach the host in the call; the event loads what they did */
+
+    fn = fn_ok("direct_write",
+        "return function(event)\n"
+        "  local q = faas.req\n"
+        "  q.set_header('X-Variant', 'b')\n"
+        "  q.set_header('X-List', { 'one', 2 })\n"
+        "  q.set_header('x-country', nil)\n"
+        "  q.set_uri('/de' .. q.uri())\n"
+        "  q.set_querystring('a=1')\n"
+        "  local h = event.Records[1].cf.request.headers\n"
+        "  if h['x-variant'][1].value ~= 'b' or h['x-country'] then\n"
+        "    error('the event does not see the writes')\n"
+        "  end\n"
+        "end\n");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-variant"), "b");
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-country") == NULL);
+    FAAS_CHECK_STR(r.fields[FAAS_FIELD_URI], "/de/x");
+    FAAS_CHECK_STR(r.fields[FAAS_FIELD_QUERYSTRING], "a=1");
+
+    for (i = 0; i < r.nhdrs[FAAS_MSG_REQUEST]; i++) {
+        if (strcmp(r.hdrs[FAAS_MSG_REQUEST][i].lname, "x-list") == 0) {
+            FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][i].key, "X-List");
+            FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][i].value, "one");
+            FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][i + 1].value, "2");
+            break;
+        }
+    }
+
+    FAAS_CHECK(i < r.nhdrs[FAAS_MSG_REQUEST]);
+    faas_function_destroy(fn);
+
+    /* the response of a response event */
+
+    fn = fn_ok("direct_resp",
+        "return function(event)\n"
+        "  local p = faas.resp\n"
+        "  p.set_header('X-Status', tostring(p.status()))\n"
+        "  p.set_header('X-Type', p.header('Content-Type'))\n"
+        "  p.set_header('Server', false)\n"
+        "end\n");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-status"), "200");
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-type"), "text/plain");
+    FAAS_CHECK(th_header(&r, FAAS_MSG_RESPONSE, "server") == NULL);
+    faas_function_destroy(fn);
+
+    /* a response made at the top level serves every invocation */
+
+    fn = fn_ok("direct_respond",
+        "local denied = faas.respond(403, { ['Content-Type'] = 'text/plain',\n"
+        "  ['Set-Cookie'] = { 'a=1', 'b=2' } }, 'denied')\n"
+        "return function(event)\n"
+        "  if faas.req.header('x-country') == 'DE' then return denied end\n"
+        "  return faas.redirect('https://example.com' .. faas.req.uri(), 301)\n"
+        "end\n");
+
+    for (i = 0; i < 2; i++) {
+        th_init(&r);
+        FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+        FAAS_CHECK(r.status == 403);
+        FAAS_CHECK_STR(r.body, "denied");
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "content-type"),
+                       "text/plain");
+        FAAS_CHECK(r.nhdrs[FAAS_MSG_RESPONSE] == 3);
+    }
+
+    th_init(&r);
+    r.nhdrs[FAAS_MSG_REQUEST] = 1;      /* Host only */
+    FAAS_CHECK(run(fn, FAAS_CONTENT, &r) == FAAS_DONE);
+    FAAS_CHECK(r.status == 301);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "location"),
+                   "https://example.com/x");
+    FAAS_CHECK_STR(r.hdrs[FAAS_MSG_RESPONSE][0].key, "Location");
+    faas_function_destroy(fn);
+
+    /* bad input: an error naming the call and the rule, nothing written */
+
+    for (i = 0; i < (int) (sizeof(bad) / sizeof(bad[0])); i++) {
+        char  src[512];
+
+        snprintf(src, sizeof(src),
+                 "return function(event)\n  %s\nend\n", bad[i].body);
+        fn = fn_ok("direct_bad", src);
+
+        th_init(&r);
+        FAAS_CHECK(run(fn, bad[i].event, &r) == FAAS_ERROR);
+
+        if (strstr(r.log, bad[i].log) == NULL) {
+            fprintf(stderr, "direct_bad %d: no \"%s\" in: %s\n", i,
+                    bad[i].log, r.log);
+            FAAS_CHECK(0);
+        }
+
+        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-a") == NULL);
+        FAAS_CHECK_STR(r.fields[FAAS_FIELD_URI], "/x");
+        FAAS_CHECK(!r.responded);
+        faas_function_destroy(fn);
+    }
+
+    /* the top level has no request */
+
+    fn = fn_ok("direct_top", "faas.req.header('host')\n"
+               "return function() end\n");
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+    FAAS_CHECK(strstr(r.log, "only a handler has a request") != NULL);
+    faas_function_destroy(fn);
+}
+
+
 int
 main(void)
 {
@@ -1102,6 +1304,7 @@ main(void)
     test_writeback_kinds();
     test_header_rules();
     test_libs();
+    test_direct();
 
     return FAAS_TEST_DONE();
 }

@@ -1,0 +1,774 @@
+/*
+ * faas.req, faas.resp, faas.respond and faas.redirect: the request and
+ * the response read and written through the host at once, beside the
+ * Lambda@Edge event (docs/lua-api.md, "Direct access").
+ *
+ * The event's tables cost a Lua table per message, per headers table and
+ * per header list, and every list a handler set is read back and checked
+ * when it returns (docs/performance.md).  Here a read pushes one string
+ * and a write goes to the host in the call that makes it, checked by the
+ * same rules: no table is made and nothing is read back.
+ *
+ * One message is changed one way in an invocation: once the handler has
+ * the event's request (or response) table, which holds what it loaded and
+ * is compared with the host on return, a direct write to that message is
+ * refused, as it would be undone or mixed up by that comparison.  Direct
+ * writes before it are seen by the table, which loads from the host.
+ *
+ * faas.respond makes a generated response as a userdata the handler
+ * returns: its strings are copied into it once, so one made at the top of
+ * the file serves every invocation without an allocation.
+ */
+
+#include <string.h>
+
+#include "faas_state.h"
+#include "faas_lib.h"
+
+
+#define FAAS_HTTP_NAME_MAX      256     /* faas_header_name_valid()'s */
+#define FAAS_HTTP_VALUES        8       /* on the C stack, then a userdata */
+
+
+typedef struct {
+    faas_response_t            resp;
+    /* then resp.nheaders faas_header_t, then the strings */
+} faas_http_response_t;
+
+
+typedef struct {
+    lua_State                 *L;
+    luaL_Buffer                b;
+    faas_str_t                 first;
+    size_t                     n;
+    const char                *sep;
+} faas_http_join_t;
+
+
+static int faas_http_req_header(lua_State *L);
+static int faas_http_resp_header(lua_State *L);
+static int faas_http_req_set_header(lua_State *L);
+static int faas_http_resp_set_header(lua_State *L);
+static int faas_http_uri(lua_State *L);
+static int faas_http_querystring(lua_State *L);
+static int faas_http_method(lua_State *L);
+static int faas_http_client_ip(lua_State *L);
+static int faas_http_set_uri(lua_State *L);
+static int faas_http_set_querystring(lua_State *L);
+static int faas_http_status(lua_State *L);
+static int faas_http_respond(lua_State *L);
+static int faas_http_redirect(lua_State *L);
+
+
+static const luaL_Reg  faas_http_req[] = {
+    { "header", faas_http_req_header },
+    { "set_header", faas_http_req_set_header },
+    { "uri", faas_http_uri },
+    { "set_uri", faas_http_set_uri },
+    { "querystring", faas_http_querystring },
+    { "set_querystring", faas_http_set_querystring },
+    { "method", faas_http_method },
+    { "client_ip", faas_http_client_ip },
+    { NULL, NULL }
+};
+
+
+static const luaL_Reg  faas_http_resp[] = {
+    { "header", faas_http_resp_header },
+    { "set_header", faas_http_resp_set_header },
+    { "status", faas_http_status },
+    { NULL, NULL }
+};
+
+
+int
+faas_lib_http_open(lua_State *L)
+{
+    const luaL_Reg  *r;
+    faas_state_t    *st;
+
+    st = faas_state_from(L);
+
+    lua_createtable(L, 0, 8);
+    for (r = faas_http_req; r->name; r++) {
+        lua_pushcfunction(L, r->func);
+        lua_setfield(L, -2, r->name);
+    }
+    lua_setfield(L, -2, "req");
+
+    lua_createtable(L, 0, 3);
+    for (r = faas_http_resp; r->name; r++) {
+        lua_pushcfunction(L, r->func);
+        lua_setfield(L, -2, r->name);
+    }
+    lua_setfield(L, -2, "resp");
+
+    lua_pushcfunction(L, faas_http_respond);
+    lua_setfield(L, -2, "respond");
+    lua_pushcfunction(L, faas_http_redirect);
+    lua_setfield(L, -2, "redirect");
+
+    /* getmetatable() on a response says what it is, and no more */
+
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "faas.response");
+    lua_setfield(L, -2, "__metatable");
+    st->refs[FAAS_REF_RESPONSE_MT] = luaL_ref(L, LUA_REGISTRYINDEX);
+
+    return 0;
+}
+
+
+/*
+ * The running call, when the message msg can be read (write == 0) or
+ * written through faas.req or faas.resp (what names the function in
+ * errors) in its event; raises otherwise.
+ */
+
+static faas_call_t *
+faas_http_call(lua_State *L, faas_msg_e msg, int write, const char *what)
+{
+    faas_call_t   *call;
+    faas_state_t  *st;
+
+    st = faas_state_from(L);
+    call = st->run.call;
+
+    if (call == NULL || st->run.invocation == 0) {
+        luaL_error(L, "%s: only a handler has a request", what);
+        return NULL;
+    }
+
+    if (msg == FAAS_MSG_RESPONSE
+        && call->event != FAAS_ORIGIN_RESPONSE
+        && call->event != FAAS_VIEWER_RESPONSE)
+    {
+        luaL_error(L, "%s: %s has no response (faas.respond makes one)",
+                   what, faas_event_name(call->event));
+        return NULL;
+    }
+
+    if (!write) {
+        return call;
+    }
+
+    if (msg == FAAS_MSG_REQUEST
+        && call->event != FAAS_VIEWER_REQUEST
+        && call->event != FAAS_ORIGIN_REQUEST)
+    {
+        luaL_error(L, "%s: the request is read-only in %s", what,
+                   faas_event_name(call->event));
+        return NULL;
+    }
+
+    if (st->run.msgs[msg] != NULL) {
+        luaL_error(L, "%s: this handler changes the event's %s table "
+                   "(event.Records[1].cf.%s): change that table instead, "
+                   "one invocation writes a message one way", what,
+                   msg == FAAS_MSG_REQUEST ? "request" : "response",
+                   msg == FAAS_MSG_REQUEST ? "request" : "response");
+        return NULL;
+    }
+
+    return call;
+}
+
+
+/* the lowercase copy of the header name at arg in buf, checked */
+
+static void
+faas_http_lname(lua_State *L, int arg, char *buf, faas_str_t *lname,
+    faas_str_t *key, const char *what)
+{
+    key->data = luaL_checklstring(L, arg, &key->len);
+
+    if (!faas_header_name_lower(key->data, key->len, buf)) {
+        luaL_error(L, "%s: invalid header name \"%s\"", what, key->data);
+    }
+
+    lname->data = buf;
+    lname->len = key->len;
+}
+
+
+/*
+ * A header read: the values of every header of that name, joined as
+ * RFC 9110 section 5.3 joins them (RFC 6265 for Cookie), or nil
+ */
+
+static int
+faas_http_join(void *arg, faas_header_t *h)
+{
+    faas_http_join_t  *j = arg;
+
+    if (j->n++ == 0) {
+        j->first = h->value;
+        return FAAS_OK;
+    }
+
+    if (j->n == 2) {
+        luaL_buffinit(j->L, &j->b);
+        luaL_addlstring(&j->b, j->first.data, j->first.len);
+    }
+
+    luaL_addstring(&j->b, j->sep);
+    luaL_addlstring(&j->b, h->value.data, h->value.len);
+
+    return FAAS_OK;
+}
+
+
+static int
+faas_http_header(lua_State *L, faas_msg_e msg, const char *what)
+{
+    char               buf[FAAS_HTTP_NAME_MAX + 1];
+    faas_str_t         lname, key;
+    faas_call_t       *call;
+    faas_http_join_t   j;
+
+    call = faas_http_call(L, msg, 0, what);
+    faas_http_lname(L, 1, buf, &lname, &key, what);
+
+    j.L = L;
+    j.n = 0;
+    j.sep = (lname.len == 6 && memcmp(buf, "cookie", 6) == 0) ? "; " : ", ";
+
+    if (call->host->headers(call->req, msg, &lname, faas_http_join, &j)
+        != FAAS_OK)
+    {
+        return luaL_error(L, "%s: cannot read the %s headers", what,
+                          msg == FAAS_MSG_REQUEST ? "request" : "response");
+    }
+
+    if (j.n == 0) {
+        lua_pushnil(L);
+
+    } else if (j.n == 1) {
+        lua_pushlstring(L, j.first.data, j.first.len);
+
+    } else {
+        luaL_pushresult(&j.b);
+    }
+
+    return 1;
+}
+
+
+static int
+faas_http_req_header(lua_State *L)
+{
+    return faas_http_header(L, FAAS_MSG_REQUEST, "faas.req.header");
+}
+
+
+static int
+faas_http_resp_header(lua_State *L)
+{
+    return faas_http_header(L, FAAS_MSG_RESPONSE, "faas.resp.header");
+}
+
+
+/*
+ * The header value at idx as a string, checked; what and name say whose
+ * it is in the error
+ */
+
+static void
+faas_http_value(lua_State *L, int idx, faas_str_t *v, const char *what,
+    const char *name)
+{
+    if (lua_type(L, idx) != LUA_TSTRING && lua_type(L, idx) != LUA_TNUMBER) {
+        luaL_error(L, "%s: the value of \"%s\" must be a string, not %s",
+                   what, name, luaL_typename(L, idx));
+    }
+
+    v->data = lua_tolstring(L, idx, &v->len);
+
+    if (!faas_header_value_valid(v->data, v->len)) {
+        luaL_error(L, "%s: the value of \"%s\" has a control character",
+                   what, name);
+    }
+}
+
+
+/*
+ * The headers named lname (key as the handler wrote it) for the value at
+ * idx, a string, a list of strings, or nil or false for none, into h,
+ * which has room for them all; returns their number
+ */
+
+static size_t
+faas_http_values(lua_State *L, int idx, faas_str_t *lname, faas_str_t *key,
+    faas_header_t *h, const char *what)
+{
+    size_t  i, n;
+
+    if (lua_isnoneornil(L, idx)
+        || (lua_type(L, idx) == LUA_TBOOLEAN && !lua_toboolean(L, idx)))
+    {
+        return 0;
+    }
+
+    if (lua_type(L, idx) != LUA_TTABLE) {
+        faas_http_value(L, idx, &h->value, what, lname->data);
+        h->lname = *lname;
+        h->key = *key;
+        return 1;
+    }
+
+    n = lua_objlen(L, idx);
+
+    for (i = 0; i < n; i++) {
+        lua_rawgeti(L, idx, (int) i + 1);
+        faas_http_value(L, -1, &h[i].value, what, lname->data);
+        lua_pop(L, 1);      /* the table holds the string */
+
+        h[i].lname = *lname;
+        h[i].key = *key;
+    }
+
+    return n;
+}
+
+
+static int
+faas_http_set_header(lua_State *L, faas_msg_e msg, const char *what)
+{
+    char            buf[FAAS_HTTP_NAME_MAX + 1];
+    size_t          n;
+    const char     *why;
+    faas_str_t      lname, key;
+    faas_call_t    *call;
+    faas_header_t  *h, hbuf[FAAS_HTTP_VALUES];
+
+    call = faas_http_call(L, msg, 1, what);
+    faas_http_lname(L, 1, buf, &lname, &key, what);
+
+    why = faas_header_forbidden(call->event, msg, &lname);
+    if (why) {
+        return luaL_error(L, "%s: header \"%s\" %s in %s", what, buf, why,
+                          faas_event_name(call->event));
+    }
+
+    /* a longer list's room is a userdata, left on the stack till the end */
+
+    h = hbuf;
+    lua_settop(L, 2);
+
+    if (lua_type(L, 2) == LUA_TTABLE && lua_objlen(L, 2) > FAAS_HTTP_VALUES)
+    {
+        h = lua_newuserdata(L, lua_objlen(L, 2) * sizeof(faas_header_t));
+    }
+
+    n = faas_http_values(L, 2, &lname, &key, h, what);
+
+    if (call->host->set_headers(call->req, msg, &lname, 1, h, n) != FAAS_OK)
+    {
+        return luaL_error(L, "%s: the host could not set \"%s\"", what, buf);
+    }
+
+    return 0;
+}
+
+
+static int
+faas_http_req_set_header(lua_State *L)
+{
+    return faas_http_set_header(L, FAAS_MSG_REQUEST, "faas.req.set_header");
+}
+
+
+static int
+faas_http_resp_set_header(lua_State *L)
+{
+    return faas_http_set_header(L, FAAS_MSG_RESPONSE,
+                                "faas.resp.set_header");
+}
+
+
+/* a field of the request (msg) or response: a string, nil if none */
+
+static int
+faas_http_field(lua_State *L, faas_msg_e msg, faas_field_e field,
+    const char *what)
+{
+    faas_str_t    v;
+    faas_call_t  *call;
+
+    call = faas_http_call(L, msg, 0, what);
+
+    if (call->host->get(call->req, field, &v) != FAAS_OK) {
+        lua_pushnil(L);
+        return 1;
+    }
+
+    lua_pushlstring(L, v.data, v.len);
+
+    return 1;
+}
+
+
+static int
+faas_http_uri(lua_State *L)
+{
+    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_URI,
+                           "faas.req.uri");
+}
+
+
+static int
+faas_http_querystring(lua_State *L)
+{
+    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_QUERYSTRING,
+                           "faas.req.querystring");
+}
+
+
+static int
+faas_http_method(lua_State *L)
+{
+    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_METHOD,
+                           "faas.req.method");
+}
+
+
+static int
+faas_http_client_ip(lua_State *L)
+{
+    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_CLIENT_IP,
+                           "faas.req.client_ip");
+}
+
+
+static int
+faas_http_status(lua_State *L)
+{
+    faas_str_t    v;
+    faas_call_t  *call;
+
+    call = faas_http_call(L, FAAS_MSG_RESPONSE, 0, "faas.resp.status");
+
+    if (call->host->get(call->req, FAAS_FIELD_STATUS, &v) != FAAS_OK) {
+        lua_pushnil(L);
+        return 1;
+    }
+
+    lua_pushinteger(L, faas_event_status(v.data, v.len));
+
+    return 1;
+}
+
+
+static int
+faas_http_set_field(lua_State *L, faas_field_e field, const char *what)
+{
+    const char   *why;
+    faas_str_t    v;
+    faas_call_t  *call;
+
+    call = faas_http_call(L, FAAS_MSG_REQUEST, 1, what);
+    v.data = luaL_checklstring(L, 1, &v.len);
+
+    why = faas_request_field_invalid(field, &v);
+    if (why) {
+        return luaL_error(L, "%s: invalid value \"%s\": %s", what, v.data,
+                          why);
+    }
+
+    if (call->host->set(call->req, field, &v) != FAAS_OK) {
+        return luaL_error(L, "%s: the host could not set it", what);
+    }
+
+    return 0;
+}
+
+
+static int
+faas_http_set_uri(lua_State *L)
+{
+    return faas_http_set_field(L, FAAS_FIELD_URI, "faas.req.set_uri");
+}
+
+
+static int
+faas_http_set_querystring(lua_State *L)
+{
+    return faas_http_set_field(L, FAAS_FIELD_QUERYSTRING,
+                               "faas.req.set_querystring");
+}
+
+
+/*
+ * faas.respond(status [, headers [, body]]): headers map a name (any
+ * case; the key is sent as written) to a string or a list of strings.
+ * The headers are checked by the rules of a generated response, which
+ * are the same in every event that can generate one.
+ */
+
+static unsigned
+faas_http_status_arg(lua_State *L, int arg, const char *what)
+{
+    lua_Number  n;
+
+    n = luaL_checknumber(L, arg);
+
+    if (n < 100 || n > 599 || n != (lua_Number) (int) n) {
+        luaL_error(L, "%s: the status must be a number from 100 to 599",
+                   what);
+    }
+
+    return (unsigned) n;
+}
+
+
+/* checks the header at -2 (name), -1 (value); the bytes it needs */
+
+static size_t
+faas_http_respond_check(lua_State *L, size_t *nheaders)
+{
+    char            buf[FAAS_HTTP_NAME_MAX + 1];
+    size_t          i, n, size;
+    const char     *why;
+    faas_str_t      lname, key, v;
+
+    if (lua_type(L, -2) != LUA_TSTRING) {
+        luaL_error(L, "faas.respond: header names must be strings");
+    }
+
+    faas_http_lname(L, -2, buf, &lname, &key, "faas.respond");
+
+    why = faas_header_forbidden(FAAS_CONTENT, FAAS_MSG_RESPONSE, &lname);
+    if (why) {
+        luaL_error(L, "faas.respond: header \"%s\" %s in a generated "
+                   "response", buf, why);
+    }
+
+    n = lua_type(L, -1) == LUA_TTABLE ? lua_objlen(L, -1) : 1;
+    size = 0;
+
+    for (i = 0; i < n; i++) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_rawgeti(L, -1, (int) i + 1);
+        } else {
+            lua_pushvalue(L, -1);
+        }
+
+        faas_http_value(L, -1, &v, "faas.respond", buf);
+        size += 2 * key.len + v.len;
+        lua_pop(L, 1);
+    }
+
+    *nheaders += n;
+
+    return size;
+}
+
+
+/* copies the header at -2 (name), -1 (value) into h and p; moves both */
+
+static void
+faas_http_respond_copy(lua_State *L, faas_header_t **h, char **p)
+{
+    size_t       i, n, len;
+    const char  *s;
+
+    s = lua_tolstring(L, -2, &len);
+    n = lua_type(L, -1) == LUA_TTABLE ? lua_objlen(L, -1) : 1;
+
+    for (i = 0; i < n; i++) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_rawgeti(L, -1, (int) i + 1);
+        } else {
+            lua_pushvalue(L, -1);
+        }
+
+        (*h)->key.data = *p;
+        (*h)->key.len = len;
+        memcpy(*p, s, len);
+        *p += len;
+
+        (*h)->lname.data = *p;
+        (*h)->lname.len = len;
+        (void) faas_header_name_lower(s, len, *p);   /* checked before */
+        *p += len;
+
+        (*h)->value.data = lua_tolstring(L, -1, &(*h)->value.len);
+        memcpy(*p, (*h)->value.data, (*h)->value.len);
+        (*h)->value.data = *p;
+        *p += (*h)->value.len;
+
+        (*h)++;
+        lua_pop(L, 1);
+    }
+}
+
+
+/* pushes a response userdata of status, the headers at t (0: none), body */
+
+static void
+faas_http_response_push(lua_State *L, unsigned status, int t,
+    faas_str_t *body)
+{
+    char                  *p;
+    size_t                 n, size;
+    faas_header_t         *h;
+    faas_http_response_t  *r;
+
+    n = 0;
+    size = body->len;
+
+    if (t) {
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            size += faas_http_respond_check(L, &n);
+            lua_pop(L, 1);
+        }
+    }
+
+    /* + 1: faas_header_name_lower() ends the last name with a NUL */
+
+    r = lua_newuserdata(L, sizeof(faas_http_response_t)
+                           + n * sizeof(faas_header_t) + size + 1);
+
+    memset(&r->resp, 0, sizeof(faas_response_t));
+    r->resp.status = status;
+    r->resp.headers = (faas_header_t *) (r + 1);
+    r->resp.nheaders = n;
+
+    h = r->resp.headers;
+    p = (char *) (h + n);
+
+    if (t) {
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            faas_http_respond_copy(L, &h, &p);
+            lua_pop(L, 1);
+        }
+    }
+
+    r->resp.body.data = p;
+    r->resp.body.len = body->len;
+    memcpy(p, body->data, body->len);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX,
+                faas_state_from(L)->refs[FAAS_REF_RESPONSE_MT]);
+    lua_setmetatable(L, -2);
+}
+
+
+static int
+faas_http_respond(lua_State *L)
+{
+    unsigned    status;
+    faas_str_t  body;
+
+    status = faas_http_status_arg(L, 1, "faas.respond");
+
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+    }
+
+    body.data = luaL_optlstring(L, 3, "", &body.len);
+
+    if (body.len > FAAS_MAX_BODY) {
+        return luaL_error(L, "faas.respond: the body of %d bytes is larger "
+                          "than %d bytes", (int) body.len, FAAS_MAX_BODY);
+    }
+
+    faas_http_response_push(L, status, lua_istable(L, 2) ? 2 : 0, &body);
+
+    return 1;
+}
+
+
+/* faas.redirect(url [, status]): 302 unless status is 301, 303, 307, 308 */
+
+static int
+faas_http_redirect(lua_State *L)
+{
+    int         t;
+    unsigned    status;
+    faas_str_t  url, body;
+
+    url.data = luaL_checklstring(L, 1, &url.len);
+    status = lua_isnoneornil(L, 2) ? 302
+                                   : faas_http_status_arg(L, 2,
+                                                          "faas.redirect");
+
+    if (status != 301 && status != 302 && status != 303 && status != 307
+        && status != 308)
+    {
+        return luaL_error(L, "faas.redirect: the status must be 301, 302, "
+                          "303, 307 or 308, not %d", (int) status);
+    }
+
+    if (url.len == 0 || !faas_header_value_valid(url.data, url.len)) {
+        return luaL_error(L, "faas.redirect: the location is empty or has "
+                          "a control character");
+    }
+
+    lua_settop(L, 1);
+    lua_createtable(L, 0, 1);
+    t = lua_gettop(L);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, t, "Location");
+
+    body.data = "";
+    body.len = 0;
+    faas_http_response_push(L, status, t, &body);
+
+    return 1;
+}
+
+
+/*
+ * A userdata returned by a handler: FAAS_DONE once a response made by
+ * faas.respond went to the host; a bad return for any other.
+ */
+
+int
+faas_http_result(lua_State *L, faas_state_t *st, int idx)
+{
+    int                    ours;
+    size_t                 max;
+    faas_call_t           *call;
+    faas_http_response_t  *r;
+
+    call = st->run.call;
+
+    ours = lua_getmetatable(L, idx);
+    if (ours) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_RESPONSE_MT]);
+        ours = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+    }
+
+    if (!ours) {
+        return faas_bad_return(L, "the handler must return a table or nil, "
+                               "not a userdata");
+    }
+
+    if (call->event == FAAS_ORIGIN_RESPONSE
+        || call->event == FAAS_VIEWER_RESPONSE)
+    {
+        return faas_bad_return(L, "%s must return the response: "
+                               "faas.respond serves request events and "
+                               "content functions",
+                               faas_event_name(call->event));
+    }
+
+    r = lua_touserdata(L, idx);
+    max = call->body_max ? call->body_max : FAAS_MAX_BODY;
+
+    if (r->resp.body.len > max) {
+        return faas_bad_return(L, "the response body of %d bytes is larger "
+                               "than the limit of %d bytes",
+                               (int) r->resp.body.len, (int) max);
+    }
+
+    faas_kv_commit(L);
+
+    call->host->respond(call->req, &r->resp);
+
+    return FAAS_DONE;
+}
