@@ -1,13 +1,9 @@
 -- A generated redirect: /old/anything -> /new/anything, on the same host.
-return function(event)
-  local request = event.Records[1].cf.request
-  local path = request.uri:gsub("^/old/", "/new/")
-  return {
-    status = "301",
-    statusDescription = "Moved Permanently",
-    headers = {
-      location = {{ key = "Location",
-                    value = "http://" .. request.headers.host[1].value .. path }},
-    },
-  }
+-- faas.req and faas.redirect read the request and answer without making
+-- the event's tables (docs/lua-api.md, "Direct access").
+local req = faas.req
+
+return function()
+  local path = req.uri():gsub("^/old/", "/new/")
+  return faas.redirect("http://" .. req.header("host") .. path, 301)
 end
