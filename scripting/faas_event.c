@@ -2452,14 +2452,6 @@ faas_generated_response(lua_State *L, faas_state_t *st, int v)
                         "\"base64\"");
     }
 
-    n = st->run.call->body_max ? st->run.call->body_max : FAAS_MAX_BODY;
-
-    if (resp.body.len > n) {
-        faas_bad_return(L, "the response body of %d bytes is larger than "
-                        "the limit of %d bytes", (int) resp.body.len,
-                        (int) n);
-    }
-
     type = faas_result_field(L, v, FAAS_K_HEADERS);
     h = lua_gettop(L);
 
@@ -2507,9 +2499,32 @@ faas_generated_response(lua_State *L, faas_state_t *st, int v)
                         luaL_typename(L, -1));
     }
 
+    return faas_event_respond(L, st, &resp);
+}
+
+
+/*
+ * Hands a generated response (a returned table, or faas.respond's) to the
+ * host once its body is within the limit and the function's state is
+ * committed
+ */
+
+int
+faas_event_respond(lua_State *L, faas_state_t *st, faas_response_t *resp)
+{
+    size_t  max;
+
+    max = st->run.call->body_max ? st->run.call->body_max : FAAS_MAX_BODY;
+
+    if (resp->body.len > max) {
+        faas_bad_return(L, "the response body of %d bytes is larger than "
+                        "the limit of %d bytes", (int) resp->body.len,
+                        (int) max);
+    }
+
     faas_kv_commit(L);
 
-    st->run.call->host->respond(st->run.call->req, &resp);
+    st->run.call->host->respond(st->run.call->req, resp);
 
     return FAAS_DONE;
 }

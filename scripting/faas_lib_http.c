@@ -268,21 +268,53 @@ faas_http_resp_header(lua_State *L)
 }
 
 
+/* how many headers the value at idx makes: a list, nil or false, a string */
+
+static size_t
+faas_http_count(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+
+    case LUA_TTABLE:
+        return lua_objlen(L, idx);
+
+    case LUA_TNIL:
+    case LUA_TNONE:
+        return 0;
+
+    case LUA_TBOOLEAN:
+        return lua_toboolean(L, idx);
+
+    default:
+        return 1;
+    }
+}
+
+
 /*
- * The header value at idx as a string, checked; what and name say whose
- * it is in the error
+ * Pushes the i-th header value of the value at idx (an absolute index):
+ * the list's element, or the value itself; checked, as a string in v.
+ * It stays pushed: a number's string exists only on the stack.  what and
+ * name say whose it is in the error.
  */
 
 static void
-faas_http_value(lua_State *L, int idx, faas_str_t *v, const char *what,
-    const char *name)
+faas_http_value(lua_State *L, int idx, size_t i, faas_str_t *v,
+    const char *what, const char *name)
 {
-    if (lua_type(L, idx) != LUA_TSTRING && lua_type(L, idx) != LUA_TNUMBER) {
-        luaL_error(L, "%s: the value of \"%s\" must be a string, not %s",
-                   what, name, luaL_typename(L, idx));
+    if (lua_type(L, idx) == LUA_TTABLE) {
+        lua_rawgeti(L, idx, (int) i + 1);
+
+    } else {
+        lua_pushvalue(L, idx);
     }
 
-    v->data = lua_tolstring(L, idx, &v->len);
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+        luaL_error(L, "%s: the value of \"%s\" must be a string, not %s",
+                   what, name, luaL_typename(L, -1));
+    }
+
+    v->data = lua_tolstring(L, -1, &v->len);
 
     if (!faas_header_value_valid(v->data, v->len)) {
         luaL_error(L, "%s: the value of \"%s\" has a control character",
@@ -291,51 +323,11 @@ faas_http_value(lua_State *L, int idx, faas_str_t *v, const char *what,
 }
 
 
-/*
- * The headers named lname (key as the handler wrote it) for the value at
- * idx, a string, a list of strings, or nil or false for none, into h,
- * which has room for them all; returns their number
- */
-
-static size_t
-faas_http_values(lua_State *L, int idx, faas_str_t *lname, faas_str_t *key,
-    faas_header_t *h, const char *what)
-{
-    size_t  i, n;
-
-    if (lua_isnoneornil(L, idx)
-        || (lua_type(L, idx) == LUA_TBOOLEAN && !lua_toboolean(L, idx)))
-    {
-        return 0;
-    }
-
-    if (lua_type(L, idx) != LUA_TTABLE) {
-        faas_http_value(L, idx, &h->value, what, lname->data);
-        h->lname = *lname;
-        h->key = *key;
-        return 1;
-    }
-
-    n = lua_objlen(L, idx);
-
-    for (i = 0; i < n; i++) {
-        lua_rawgeti(L, idx, (int) i + 1);
-        faas_http_value(L, -1, &h[i].value, what, lname->data);
-        lua_pop(L, 1);      /* the table holds the string */
-
-        h[i].lname = *lname;
-        h[i].key = *key;
-    }
-
-    return n;
-}
-
-
 static int
 faas_http_set_header(lua_State *L, faas_msg_e msg, const char *what)
 {
     char            buf[FAAS_HTTP_NAME_MAX + 1];
-    size_t          n;
+    size_t          i, n;
     const char     *why;
     faas_str_t      lname, key;
     faas_call_t    *call;
@@ -350,17 +342,23 @@ faas_http_set_header(lua_State *L, faas_msg_e msg, const char *what)
                           faas_event_name(call->event));
     }
 
-    /* a longer list's room is a userdata, left on the stack till the end */
+    /*
+     * The values stay on the stack till the host has copied them, and a
+     * list longer than hbuf gets a userdata there too
+     */
 
-    h = hbuf;
     lua_settop(L, 2);
+    n = faas_http_count(L, 2);
+    luaL_checkstack(L, (int) n + 1, what);
 
-    if (lua_type(L, 2) == LUA_TTABLE && lua_objlen(L, 2) > FAAS_HTTP_VALUES)
-    {
-        h = lua_newuserdata(L, lua_objlen(L, 2) * sizeof(faas_header_t));
+    h = n > FAAS_HTTP_VALUES ? lua_newuserdata(L, n * sizeof(faas_header_t))
+                             : hbuf;
+
+    for (i = 0; i < n; i++) {
+        faas_http_value(L, 2, i, &h[i].value, what, buf);
+        h[i].lname = lname;
+        h[i].key = key;
     }
-
-    n = faas_http_values(L, 2, &lname, &key, h, what);
 
     if (call->host->set_headers(call->req, msg, &lname, 1, h, n) != FAAS_OK)
     {
@@ -386,16 +384,15 @@ faas_http_resp_set_header(lua_State *L)
 }
 
 
-/* a field of the request (msg) or response: a string, nil if none */
+/* a field of the request: a string, nil if none */
 
 static int
-faas_http_field(lua_State *L, faas_msg_e msg, faas_field_e field,
-    const char *what)
+faas_http_field(lua_State *L, faas_field_e field, const char *what)
 {
     faas_str_t    v;
     faas_call_t  *call;
 
-    call = faas_http_call(L, msg, 0, what);
+    call = faas_http_call(L, FAAS_MSG_REQUEST, 0, what);
 
     if (call->host->get(call->req, field, &v) != FAAS_OK) {
         lua_pushnil(L);
@@ -411,7 +408,7 @@ faas_http_field(lua_State *L, faas_msg_e msg, faas_field_e field,
 static int
 faas_http_uri(lua_State *L)
 {
-    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_URI,
+    return faas_http_field(L, FAAS_FIELD_URI,
                            "faas.req.uri");
 }
 
@@ -419,7 +416,7 @@ faas_http_uri(lua_State *L)
 static int
 faas_http_querystring(lua_State *L)
 {
-    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_QUERYSTRING,
+    return faas_http_field(L, FAAS_FIELD_QUERYSTRING,
                            "faas.req.querystring");
 }
 
@@ -427,7 +424,7 @@ faas_http_querystring(lua_State *L)
 static int
 faas_http_method(lua_State *L)
 {
-    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_METHOD,
+    return faas_http_field(L, FAAS_FIELD_METHOD,
                            "faas.req.method");
 }
 
@@ -435,7 +432,7 @@ faas_http_method(lua_State *L)
 static int
 faas_http_client_ip(lua_State *L)
 {
-    return faas_http_field(L, FAAS_MSG_REQUEST, FAAS_FIELD_CLIENT_IP,
+    return faas_http_field(L, FAAS_FIELD_CLIENT_IP,
                            "faas.req.client_ip");
 }
 
@@ -521,21 +518,24 @@ faas_http_status_arg(lua_State *L, int arg, const char *what)
 }
 
 
-/* checks the header at -2 (name), -1 (value); the bytes it needs */
+/*
+ * Checks the header at -2 (name), -1 (value) of a traversal at top; adds
+ * its count to n and returns the bytes it needs
+ */
 
 static size_t
-faas_http_respond_check(lua_State *L, size_t *nheaders)
+faas_http_respond_check(lua_State *L, int top, size_t *n)
 {
-    char            buf[FAAS_HTTP_NAME_MAX + 1];
-    size_t          i, n, size;
-    const char     *why;
-    faas_str_t      lname, key, v;
+    char         buf[FAAS_HTTP_NAME_MAX + 1];
+    size_t       i, k, size;
+    const char  *why;
+    faas_str_t   lname, key, v;
 
-    if (lua_type(L, -2) != LUA_TSTRING) {
+    if (lua_type(L, top - 1) != LUA_TSTRING) {
         luaL_error(L, "faas.respond: header names must be strings");
     }
 
-    faas_http_lname(L, -2, buf, &lname, &key, "faas.respond");
+    faas_http_lname(L, top - 1, buf, &lname, &key, "faas.respond");
 
     why = faas_header_forbidden(FAAS_CONTENT, FAAS_MSG_RESPONSE, &lname);
     if (why) {
@@ -543,84 +543,70 @@ faas_http_respond_check(lua_State *L, size_t *nheaders)
                    "response", buf, why);
     }
 
-    n = lua_type(L, -1) == LUA_TTABLE ? lua_objlen(L, -1) : 1;
+    k = faas_http_count(L, top);
     size = 0;
 
-    for (i = 0; i < n; i++) {
-        if (lua_type(L, -1) == LUA_TTABLE) {
-            lua_rawgeti(L, -1, (int) i + 1);
-        } else {
-            lua_pushvalue(L, -1);
-        }
-
-        faas_http_value(L, -1, &v, "faas.respond", buf);
+    for (i = 0; i < k; i++) {
+        faas_http_value(L, top, i, &v, "faas.respond", buf);
         size += 2 * key.len + v.len;
         lua_pop(L, 1);
     }
 
-    *nheaders += n;
+    *n += k;
 
     return size;
 }
 
 
-/* copies the header at -2 (name), -1 (value) into h and p; moves both */
+/*
+ * Copies a header (its lowercase name made from key, checked before) to
+ * h and its bytes to p; returns the end of them
+ */
 
-static void
-faas_http_respond_copy(lua_State *L, faas_header_t **h, char **p)
+static char *
+faas_http_header_copy(char *p, faas_header_t *h, faas_str_t *key,
+    faas_str_t *value)
 {
-    size_t       i, n, len;
-    const char  *s;
+    h->key.data = memcpy(p, key->data, key->len);
+    h->key.len = key->len;
+    p += key->len;
 
-    s = lua_tolstring(L, -2, &len);
-    n = lua_type(L, -1) == LUA_TTABLE ? lua_objlen(L, -1) : 1;
+    h->lname.data = p;
+    h->lname.len = key->len;
+    (void) faas_header_name_lower(key->data, key->len, p);
+    p += key->len;
 
-    for (i = 0; i < n; i++) {
-        if (lua_type(L, -1) == LUA_TTABLE) {
-            lua_rawgeti(L, -1, (int) i + 1);
-        } else {
-            lua_pushvalue(L, -1);
-        }
+    h->value.data = memcpy(p, value->data, value->len);
+    h->value.len = value->len;
 
-        (*h)->key.data = *p;
-        (*h)->key.len = len;
-        memcpy(*p, s, len);
-        *p += len;
-
-        (*h)->lname.data = *p;
-        (*h)->lname.len = len;
-        (void) faas_header_name_lower(s, len, *p);   /* checked before */
-        *p += len;
-
-        (*h)->value.data = lua_tolstring(L, -1, &(*h)->value.len);
-        memcpy(*p, (*h)->value.data, (*h)->value.len);
-        (*h)->value.data = *p;
-        *p += (*h)->value.len;
-
-        (*h)++;
-        lua_pop(L, 1);
-    }
+    return p + value->len;
 }
 
 
-/* pushes a response userdata of status, the headers at t (0: none), body */
+/*
+ * Pushes a response userdata of status, a Location header (NULL: none),
+ * the headers of the table at t (0: none) and body, all copied into it
+ */
 
 static void
-faas_http_response_push(lua_State *L, unsigned status, int t,
-    faas_str_t *body)
+faas_http_response_push(lua_State *L, unsigned status, faas_str_t *location,
+    int t, faas_str_t *body)
 {
+    int                    top;
     char                  *p;
-    size_t                 n, size;
+    size_t                 i, k, n, size;
+    faas_str_t             key, v;
     faas_header_t         *h;
     faas_http_response_t  *r;
+    static faas_str_t      loc = { "Location", 8 };
 
-    n = 0;
-    size = body->len;
+    n = location ? 1 : 0;
+    size = body->len + (location ? 2 * loc.len + location->len : 0);
 
     if (t) {
         lua_pushnil(L);
         while (lua_next(L, t)) {
-            size += faas_http_respond_check(L, &n);
+            size += faas_http_respond_check(L, lua_gettop(L), &n);
             lua_pop(L, 1);
         }
     }
@@ -638,17 +624,29 @@ faas_http_response_push(lua_State *L, unsigned status, int t,
     h = r->resp.headers;
     p = (char *) (h + n);
 
+    if (location) {
+        p = faas_http_header_copy(p, h++, &loc, location);
+    }
+
     if (t) {
         lua_pushnil(L);
         while (lua_next(L, t)) {
-            faas_http_respond_copy(L, &h, &p);
+            top = lua_gettop(L);
+            key.data = lua_tolstring(L, top - 1, &key.len);
+            k = faas_http_count(L, top);
+
+            for (i = 0; i < k; i++) {
+                faas_http_value(L, top, i, &v, "faas.respond", key.data);
+                p = faas_http_header_copy(p, h++, &key, &v);
+                lua_pop(L, 1);
+            }
+
             lua_pop(L, 1);
         }
     }
 
-    r->resp.body.data = p;
+    r->resp.body.data = memcpy(p, body->data, body->len);
     r->resp.body.len = body->len;
-    memcpy(p, body->data, body->len);
 
     lua_rawgeti(L, LUA_REGISTRYINDEX,
                 faas_state_from(L)->refs[FAAS_REF_RESPONSE_MT]);
@@ -675,7 +673,8 @@ faas_http_respond(lua_State *L)
                           "than %d bytes", (int) body.len, FAAS_MAX_BODY);
     }
 
-    faas_http_response_push(L, status, lua_istable(L, 2) ? 2 : 0, &body);
+    faas_http_response_push(L, status, NULL, lua_istable(L, 2) ? 2 : 0,
+                            &body);
 
     return 1;
 }
@@ -686,7 +685,6 @@ faas_http_respond(lua_State *L)
 static int
 faas_http_redirect(lua_State *L)
 {
-    int         t;
     unsigned    status;
     faas_str_t  url, body;
 
@@ -707,15 +705,9 @@ faas_http_redirect(lua_State *L)
                           "a control character");
     }
 
-    lua_settop(L, 1);
-    lua_createtable(L, 0, 1);
-    t = lua_gettop(L);
-    lua_pushvalue(L, 1);
-    lua_setfield(L, t, "Location");
-
     body.data = "";
     body.len = 0;
-    faas_http_response_push(L, status, t, &body);
+    faas_http_response_push(L, status, &url, 0, &body);
 
     return 1;
 }
@@ -730,7 +722,6 @@ int
 faas_http_result(lua_State *L, faas_state_t *st, int idx)
 {
     int                    ours;
-    size_t                 max;
     faas_call_t           *call;
     faas_http_response_t  *r;
 
@@ -758,17 +749,6 @@ faas_http_result(lua_State *L, faas_state_t *st, int idx)
     }
 
     r = lua_touserdata(L, idx);
-    max = call->body_max ? call->body_max : FAAS_MAX_BODY;
 
-    if (r->resp.body.len > max) {
-        return faas_bad_return(L, "the response body of %d bytes is larger "
-                               "than the limit of %d bytes",
-                               (int) r->resp.body.len, (int) max);
-    }
-
-    faas_kv_commit(L);
-
-    call->host->respond(call->req, &r->resp);
-
-    return FAAS_DONE;
+    return faas_event_respond(L, st, &r->resp);
 }

@@ -260,6 +260,8 @@ void faas_headers_check_name(lua_State *L, faas_str_t *lname);
 size_t faas_headers_entries(lua_State *L, int list, faas_str_t *lname,
     faas_header_t *out);
 int faas_bad_return(lua_State *L, const char *fmt, ...);
+int faas_event_respond(lua_State *L, faas_state_t *st,
+    faas_response_t *resp);
 
 /* faas_event_origin.c: request.body, request.origin, response bodies */
 int faas_event_body_push(lua_State *L, faas_state_t *st, faas_msg_e msg);
