@@ -1005,6 +1005,7 @@ test_header_rules(void)
                     bad++;
                 }
 
+                memset(key, 'a', sizeof(key));
                 memcpy(key, "x-content-type-op9", 18);
                 key[pos] = (char) b;
 
