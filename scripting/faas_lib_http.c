@@ -63,6 +63,7 @@ static int faas_http_redirect(lua_State *L);
 static const luaL_Reg  faas_http_req[] = {
     { "header", faas_http_req_header },
     { "set_header", faas_http_req_set_header },
+    { "set_headers", faas_http_req_set_headers },
     { "uri", faas_http_uri },
     { "set_uri", faas_http_set_uri },
     { "querystring", faas_http_querystring },
@@ -76,6 +77,7 @@ static const luaL_Reg  faas_http_req[] = {
 static const luaL_Reg  faas_http_resp[] = {
     { "header", faas_http_resp_header },
     { "set_header", faas_http_resp_set_header },
+    { "set_headers", faas_http_resp_set_headers },
     { "status", faas_http_status },
     { NULL, NULL }
 };
@@ -88,15 +90,17 @@ faas_lib_http_open(lua_State *L)
     faas_state_t    *st;
 
     st = faas_state_from(L);
+    faas_names_open(L, st);
+    faas_lib_headers_open(L, st);
 
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 9);
     for (r = faas_http_req; r->name; r++) {
         lua_pushcfunction(L, r->func);
         lua_setfield(L, -2, r->name);
     }
     lua_setfield(L, -2, "req");
 
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 4);
     for (r = faas_http_resp; r->name; r++) {
         lua_pushcfunction(L, r->func);
         lua_setfield(L, -2, r->name);
@@ -107,6 +111,8 @@ faas_lib_http_open(lua_State *L)
     lua_setfield(L, -2, "respond");
     lua_pushcfunction(L, faas_http_redirect);
     lua_setfield(L, -2, "redirect");
+    lua_pushcfunction(L, faas_http_headers);
+    lua_setfield(L, -2, "headers");
 
     /* getmetatable() on a response says what it is, and no more */
 
@@ -125,7 +131,7 @@ faas_lib_http_open(lua_State *L)
  * errors) in its event; raises otherwise.
  */
 
-static faas_call_t *
+faas_call_t *
 faas_http_call(lua_State *L, faas_msg_e msg, int write, const char *what)
 {
     faas_call_t   *call;
@@ -174,20 +180,33 @@ faas_http_call(lua_State *L, faas_msg_e msg, int write, const char *what)
 }
 
 
-/* the lowercase copy of the header name at arg in buf, checked */
+/*
+ * The lowercase header name at arg, checked: known to the state (its
+ * entry returned), or made in buf (NULL returned)
+ */
 
-static void
+static faas_name_known_t *
 faas_http_lname(lua_State *L, int arg, char *buf, faas_str_t *lname,
     faas_str_t *key, const char *what)
 {
+    faas_name_known_t  *k;
+
     key->data = luaL_checklstring(L, arg, &key->len);
+    lname->len = key->len;
+
+    k = faas_name_known(L, faas_state_from(L), arg, key);
+    if (k) {
+        lname->data = k->lname;
+        return k;
+    }
 
     if (!faas_header_name_lower(key->data, key->len, buf)) {
         luaL_error(L, "%s: invalid header name \"%s\"", what, key->data);
     }
 
     lname->data = buf;
-    lname->len = key->len;
+
+    return NULL;
 }
 
 
@@ -231,7 +250,8 @@ faas_http_header(lua_State *L, faas_msg_e msg, const char *what)
 
     j.L = L;
     j.n = 0;
-    j.sep = (lname.len == 6 && memcmp(buf, "cookie", 6) == 0) ? "; " : ", ";
+    j.sep = (lname.len == 6 && memcmp(lname.data, "cookie", 6) == 0) ? "; "
+                                                                   : ", ";
 
     if (call->host->headers(call->req, msg, &lname, faas_http_join, &j)
         != FAAS_OK)
@@ -270,7 +290,7 @@ faas_http_resp_header(lua_State *L)
 
 /* how many headers the value at idx makes: a list, nil or false, a string */
 
-static size_t
+size_t
 faas_http_count(lua_State *L, int idx)
 {
     switch (lua_type(L, idx)) {
@@ -294,14 +314,17 @@ faas_http_count(lua_State *L, int idx)
 /*
  * Pushes the i-th header value of the value at idx (an absolute index):
  * the list's element, or the value itself; checked, as a string in v.
- * It stays pushed: a number's string exists only on the stack.  what and
- * name say whose it is in the error.
+ * Returns 1 if it was a number: its string exists only where it is
+ * pushed, and must stay there while v is used.  what and name say whose
+ * it is in the error.
  */
 
-static void
+int
 faas_http_value(lua_State *L, int idx, size_t i, faas_str_t *v,
     const char *what, const char *name)
 {
+    int  type;
+
     if (lua_type(L, idx) == LUA_TTABLE) {
         lua_rawgeti(L, idx, (int) i + 1);
 
@@ -309,7 +332,9 @@ faas_http_value(lua_State *L, int idx, size_t i, faas_str_t *v,
         lua_pushvalue(L, idx);
     }
 
-    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+    type = lua_type(L, -1);
+
+    if (type != LUA_TSTRING && type != LUA_TNUMBER) {
         luaL_error(L, "%s: the value of \"%s\" must be a string, not %s",
                    what, name, luaL_typename(L, -1));
     }
@@ -320,26 +345,31 @@ faas_http_value(lua_State *L, int idx, size_t i, faas_str_t *v,
         luaL_error(L, "%s: the value of \"%s\" has a control character",
                    what, name);
     }
+
+    return type == LUA_TNUMBER;
 }
 
 
 static int
 faas_http_set_header(lua_State *L, faas_msg_e msg, const char *what)
 {
-    char            buf[FAAS_HTTP_NAME_MAX + 1];
-    size_t          i, n;
-    const char     *why;
-    faas_str_t      lname, key;
-    faas_call_t    *call;
-    faas_header_t  *h, hbuf[FAAS_HTTP_VALUES];
+    char                buf[FAAS_HTTP_NAME_MAX + 1];
+    size_t              i, n;
+    const char         *why;
+    faas_str_t          lname, key;
+    faas_call_t        *call;
+    faas_header_t      *h, hbuf[FAAS_HTTP_VALUES];
+    faas_name_known_t  *k;
 
     call = faas_http_call(L, msg, 1, what);
-    faas_http_lname(L, 1, buf, &lname, &key, what);
+    k = faas_http_lname(L, 1, buf, &lname, &key, what);
 
-    why = faas_header_forbidden(call->event, msg, &lname);
-    if (why) {
-        return luaL_error(L, "%s: header \"%s\" %s in %s", what, buf, why,
-                          faas_event_name(call->event));
+    if (k == NULL || (k->forbidden & (1u << (call->event * 2 + msg)))) {
+        why = faas_header_forbidden(call->event, msg, &lname);
+        if (why) {
+            return luaL_error(L, "%s: header \"%s\" %s in %s", what,
+                              lname.data, why, faas_event_name(call->event));
+        }
     }
 
     /*
@@ -355,14 +385,15 @@ faas_http_set_header(lua_State *L, faas_msg_e msg, const char *what)
                              : hbuf;
 
     for (i = 0; i < n; i++) {
-        faas_http_value(L, 2, i, &h[i].value, what, buf);
+        faas_http_value(L, 2, i, &h[i].value, what, lname.data);
         h[i].lname = lname;
         h[i].key = key;
     }
 
     if (call->host->set_headers(call->req, msg, &lname, 1, h, n) != FAAS_OK)
     {
-        return luaL_error(L, "%s: the host could not set \"%s\"", what, buf);
+        return luaL_error(L, "%s: the host could not set \"%s\"", what,
+                          lname.data);
     }
 
     return 0;
@@ -540,14 +571,14 @@ faas_http_respond_check(lua_State *L, int top, size_t *n)
     why = faas_header_forbidden(FAAS_CONTENT, FAAS_MSG_RESPONSE, &lname);
     if (why) {
         luaL_error(L, "faas.respond: header \"%s\" %s in a generated "
-                   "response", buf, why);
+                   "response", lname.data, why);
     }
 
     k = faas_http_count(L, top);
     size = 0;
 
     for (i = 0; i < k; i++) {
-        faas_http_value(L, top, i, &v, "faas.respond", buf);
+        faas_http_value(L, top, i, &v, "faas.respond", lname.data);
         size += 2 * key.len + v.len;
         lua_pop(L, 1);
     }

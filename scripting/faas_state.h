@@ -48,8 +48,28 @@
 #define FAAS_HEADERS_TOUCHED    16
 #define FAAS_HEADERS_NAMES      512
 
+/*
+ * Header names of faas.req and faas.resp known by their Lua string
+ * (faas_names.c): how many, and the longest one kept
+ */
+#define FAAS_NAMES_KNOWN        16
+#define FAAS_NAMES_WAYS         4
+#define FAAS_NAME_KNOWN_MAX     46
+
 
 typedef struct faas_state_s  faas_state_t;
+
+
+/* a header name checked once and known after by its Lua string */
+typedef struct {
+    const char                *key;         /* its bytes; NULL: none */
+    size_t                     len;
+    /* bit event * 2 + msg: faas_header_forbidden() says it may not */
+    unsigned                   forbidden;
+    unsigned                   next;        /* of a set's first: its way
+                                               to take next */
+    char                       lname[FAAS_NAME_KNOWN_MAX + 1];
+} faas_name_known_t;
 
 
 /* the headers table of the live request or response (faas_event.c) */
@@ -135,6 +155,8 @@ enum {
     FAAS_REF_RUN,               /* faas_call_run, called without a closure */
     FAAS_REF_AFTER,             /* faas_call_after_run, likewise */
     FAAS_REF_RESPONSE_MT,       /* of faas.respond's responses */
+    FAAS_REF_NAMES,             /* the strings of st->names */
+    FAAS_REF_HEADERS_SET_MT,    /* of faas.headers' sets */
     FAAS_REF_MAX
 };
 
@@ -172,6 +194,8 @@ struct faas_state_s {
     /* faas_lib_kv.c: the staged writes of the running invocation; owned
        by a userdata of the Lua state, freed by lua_close() */
     struct faas_kv_s          *kv;
+
+    faas_name_known_t          names[FAAS_NAMES_KNOWN];
 
     /* the process's live states, most recently used first */
     faas_state_t              *lru_prev;
@@ -275,8 +299,26 @@ void faas_event_response_body(lua_State *L, faas_state_t *st, int t,
 int faas_event_status(const char *s, size_t len);
 const char *faas_request_field_invalid(faas_field_e field, faas_str_t *v);
 
-/* faas_lib_http.c: what a handler returns made by faas.respond */
+/* faas_names.c */
+void faas_names_open(lua_State *L, faas_state_t *st);
+faas_name_known_t *faas_name_known(lua_State *L, faas_state_t *st, int arg,
+    faas_str_t *key);
+unsigned faas_name_forbidden(faas_str_t *lname);
+
+/* faas_lib_http.c: what a handler returns made by faas.respond, and what
+   faas_lib_headers.c shares */
 int faas_http_result(lua_State *L, faas_state_t *st, int idx);
+faas_call_t *faas_http_call(lua_State *L, faas_msg_e msg, int write,
+    const char *what);
+size_t faas_http_count(lua_State *L, int idx);
+int faas_http_value(lua_State *L, int idx, size_t i, faas_str_t *v,
+    const char *what, const char *name);
+
+/* faas_lib_headers.c */
+void faas_lib_headers_open(lua_State *L, faas_state_t *st);
+int faas_http_req_set_headers(lua_State *L);
+int faas_http_resp_set_headers(lua_State *L);
+int faas_http_headers(lua_State *L);
 
 
 /* faas_headers.c */

@@ -1291,6 +1291,228 @@ test_direct(void)
     faas_function_destroy(fn);
 }
 
+/*
+ * set_headers with a table and with a header set of faas.headers, and
+ * header names known by their Lua string (faas_names.c): the rules of
+ * each event still apply to a known name, and a name pushed out of the
+ * cache by others, or collected, is never mistaken for another.
+ */
+
+static void
+test_direct_sets(void)
+{
+    int               i;
+    char              name[64];
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    static struct {
+        const char    *body;
+        faas_event_e   event;
+        const char    *log;
+    }  bad[] = {
+        { "faas.resp.set_headers({ ['X-A'] = '1', ['x-a'] = '2' })",
+          FAAS_VIEWER_RESPONSE, "header \"x-a\" is named twice" },
+        { "faas.resp.set_headers({ [1] = 'a' })", FAAS_VIEWER_RESPONSE,
+          "header names must be strings, not number" },
+        { "faas.resp.set_headers({ ['bad name'] = 'a' })",
+          FAAS_VIEWER_RESPONSE, "invalid header name \"bad name\"" },
+        { "faas.resp.set_headers({ ['X-A'] = { 'a', true } })",
+          FAAS_VIEWER_RESPONSE, "must be a string, not boolean" },
+        { "faas.resp.set_headers({ ['X-A'] = 'a\\nb' })",
+          FAAS_VIEWER_RESPONSE, "has a control character" },
+        { "faas.resp.set_headers({ ['Content-Length'] = '1' })",
+          FAAS_VIEWER_RESPONSE,
+          "header \"content-length\" is read-only in viewer-response" },
+        { "faas.resp.set_headers(faas.respond(200))", FAAS_VIEWER_RESPONSE,
+          "a table or a header set of faas.headers expected" },
+        { "faas.resp.set_headers('x')", FAAS_VIEWER_RESPONSE,
+          "table expected, got string" },
+        { "faas.req.set_headers(faas.headers({ ['X-A'] = 'a' }))",
+          FAAS_VIEWER_RESPONSE,
+          "the request is read-only in viewer-response" },
+        { "faas.req.set_headers(faas.headers({ Via = 'a', ['X-A'] = 'a' }))",
+          FAAS_VIEWER_REQUEST, "header \"via\" is read-only" },
+        { "faas.headers({ ['x-a'] = 'a', ['X-A'] = false })",
+          FAAS_VIEWER_REQUEST, "is named twice" },
+        { "local t = {}\n"
+          "  for i = 1, 40 do t['x-n' .. i] = 'v' end\n"
+          "  t['X-N7'] = 'w'\n"
+          "  faas.req.set_headers(t)", FAAS_VIEWER_REQUEST,
+          "header \"x-n7\" is named twice" },
+    };
+
+    /* a table: values, lists with numbers, false removes */
+
+    fn = fn_ok("sets_table",
+        "return function(event)\n"
+        "  faas.req.set_headers({ ['X-Variant'] = 'b',\n"
+        "    ['X-List'] = { 1, 'two' }, ['X-Country'] = false,\n"
+        "    ['X-Empty'] = {} })\n"
+        "end\n");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "x-variant"), "b");
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-country") == NULL);
+    FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-empty") == NULL);
+    FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "host"), "localhost");
+
+    for (i = 0; i < r.nhdrs[FAAS_MSG_REQUEST]; i++) {
+        if (strcmp(r.hdrs[FAAS_MSG_REQUEST][i].lname, "x-list") == 0) {
+            FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][i].key, "X-List");
+            FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][i].value, "1");
+            FAAS_CHECK_STR(r.hdrs[FAAS_MSG_REQUEST][i + 1].value, "two");
+            break;
+        }
+    }
+
+    FAAS_CHECK(i < r.nhdrs[FAAS_MSG_REQUEST]);
+    faas_function_destroy(fn);
+
+    /* a header set made at the top level serves every invocation, and
+       its table may change after: the set is a copy */
+
+    fn = fn_ok("sets_set",
+        "local t = { ['Strict-Transport-Security'] = 'max-age=1',\n"
+        "  ['X-Frame-Options'] = 'DENY', Server = false,\n"
+        "  ['Set-Cookie'] = { 'a=1', 2 } }\n"
+        "local security = faas.headers(t)\n"
+        "t['X-Frame-Options'] = 'SAMEORIGIN'\n"
+        "t = nil\n"
+        "assert(getmetatable(security) == 'faas.headers')\n"
+        "return function(event)\n"
+        "  faas.resp.set_headers(security)\n"
+        "end\n");
+
+    for (i = 0; i < 2; i++) {
+        th_init(&r);
+        FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE,
+                                 "strict-transport-security"), "max-age=1");
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-frame-options"),
+                       "DENY");
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "set-cookie"),
+                       "a=1");
+        FAAS_CHECK(th_header(&r, FAAS_MSG_RESPONSE, "server") == NULL);
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "content-type"),
+                       "text/plain");
+
+        /* content-type, strict-transport-security, x-frame-options and
+           set-cookie twice */
+        FAAS_CHECK(r.nhdrs[FAAS_MSG_RESPONSE] == 5);
+
+        lua_gc(fn->state->L, LUA_GCCOLLECT, 0);
+    }
+
+    faas_function_destroy(fn);
+
+    /*
+     * A large table (more names than the C stack holds, names longer than
+     * the cache keeps): all of it set
+     */
+
+    fn = fn_ok("sets_large",
+        "return function(event)\n"
+        "  local t = {}\n"
+        "  for i = 1, 20 do\n"
+        "    t[('X-Long-Header-Name-'):rep(3) .. i] = i\n"
+        "  end\n"
+        "  faas.req.set_headers(t)\n"
+        "end\n");
+
+    th_init(&r);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+    FAAS_CHECK(r.nhdrs[FAAS_MSG_REQUEST] == 22);
+
+    for (i = 1; i <= 20; i++) {
+        char  v[8];
+
+        snprintf(name, sizeof(name), "x-long-header-name-x-long-header-"
+                 "name-x-long-header-name-%d", i);
+        snprintf(v, sizeof(v), "%d", i);
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, name), v);
+    }
+
+    faas_function_destroy(fn);
+
+    /* a known name keeps the rules of each event: Accept-Encoding may be
+       written in viewer-request, not in origin-request */
+
+    fn = fn_ok("sets_known",
+        "return function(event)\n"
+        "  faas.req.set_header('Accept-Encoding', 'br')\n"
+        "end\n");
+
+    for (i = 0; i < 2; i++) {
+        th_init(&r);
+        FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_OK);
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_REQUEST, "accept-encoding"),
+                       "br");
+
+        th_init(&r);
+        FAAS_CHECK(run(fn, FAAS_ORIGIN_REQUEST, &r) == FAAS_ERROR);
+        FAAS_CHECK(strstr(r.log, "header \"accept-encoding\" is read-only "
+                                 "in origin-request") != NULL);
+    }
+
+    faas_function_destroy(fn);
+
+    /*
+     * Names made per invocation push each other out of the cache and are
+     * collected, their addresses taken by new strings: each is still its
+     * own name
+     */
+
+    fn = fn_ok("sets_churn",
+        "return function(event)\n"
+        "  for i = 1, 24 do\n"
+        "    faas.resp.set_header('X-C' .. i, tostring(i))\n"
+        "    local garbage = {}\n"
+        "    for j = 1, 100 do garbage[j] = ('g'):rep(j) .. i end\n"
+        "    assert(faas.resp.header('x-c' .. i) == tostring(i))\n"
+        "  end\n"
+        "  faas.resp.set_header('X-C1', 'again')\n"
+        "end\n");
+
+    for (i = 0; i < 2; i++) {
+        th_init(&r);
+        FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_OK);
+        FAAS_CHECK(r.nhdrs[FAAS_MSG_RESPONSE] == 26);
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-c1"), "again");
+        FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-c24"), "24");
+
+        lua_gc(fn->state->L, LUA_GCCOLLECT, 0);
+    }
+
+    faas_function_destroy(fn);
+
+    /* bad input: an error naming the call and the rule, nothing written */
+
+    for (i = 0; i < (int) (sizeof(bad) / sizeof(bad[0])); i++) {
+        char  src[512];
+
+        snprintf(src, sizeof(src),
+                 "return function(event)\n  %s\nend\n", bad[i].body);
+        fn = fn_ok("sets_bad", src);
+
+        th_init(&r);
+        FAAS_CHECK(run(fn, bad[i].event, &r) == FAAS_ERROR);
+
+        if (strstr(r.log, bad[i].log) == NULL) {
+            fprintf(stderr, "sets_bad %d: no \"%s\" in: %s\n", i,
+                    bad[i].log, r.log);
+            FAAS_CHECK(0);
+        }
+
+        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-a") == NULL);
+        FAAS_CHECK(th_header(&r, FAAS_MSG_RESPONSE, "x-a") == NULL);
+        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-n1") == NULL);
+        FAAS_CHECK(!r.responded);
+        faas_function_destroy(fn);
+    }
+}
+
 
 int
 main(void)
@@ -1306,6 +1528,7 @@ main(void)
     test_header_rules();
     test_libs();
     test_direct();
+    test_direct_sets();
 
     return FAAS_TEST_DONE();
 }
