@@ -23,6 +23,7 @@
 static void faas_run_start(faas_state_t *st, faas_call_t *call);
 static lua_State *faas_call_start(faas_state_t *st);
 static int faas_call_quiet(faas_state_t *st, lua_State *co);
+static int faas_call_quick(faas_state_t *st, lua_State *L, lua_State *co);
 static void faas_call_keep_thread(faas_state_t *st);
 static int faas_call_resume_run(lua_State *L);
 static int faas_call_after(lua_State *L, faas_state_t *st, lua_State *co,
@@ -60,10 +61,11 @@ faas_call(faas_call_t *call)
      * lua_resume() protects the handler itself.  With a kept coroutine
      * and the event's tables free, nothing before it allocates, so it
      * needs no protected call around it; after it, only a handler that
-     * returned something (the write-back), failed or yielded does.  So
-     * a state whose handler returned nil last time (a handler that
-     * looks and lets the request go on, most often) runs it unprotected
-     * and ends without a protected call; any other runs it all in one.
+     * returned a table (the write-back), failed, yielded or staged kv
+     * writes does.  So a state whose handler returned nil last time (a
+     * handler that looks and lets the request go on, most often) or a
+     * response of faas.respond runs it unprotected and ends without a
+     * protected call (faas_call_quick); any other runs it all in one.
      * lua_cpcall would make a closure on every call: the state keeps
      * both C functions.
      */
@@ -75,10 +77,16 @@ faas_call(faas_call_t *call)
         co = faas_call_start(st);
         status = lua_resume(co, 2);
 
-        if (status == 0 && faas_call_quiet(st, co)) {
-            lua_settop(co, 0);
-            faas_call_keep_thread(st);
-            return faas_call_end(st, call, 0);
+        if (status == 0) {
+            st->run.rc = faas_call_quick(st, L, co);
+
+            if (st->run.rc != FAAS_AGAIN) {
+                lua_settop(co, 0);
+                faas_call_keep_thread(st);
+                return faas_call_end(st, call, 0);
+            }
+
+            st->run.rc = FAAS_OK;
         }
 
         lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_AFTER]);
@@ -264,16 +272,62 @@ faas_call_start(faas_state_t *st)
 
 
 /*
- * Whether the invocation that ended in co leaves nothing to do: the
- * handler returned nil (changed nothing) and staged no kv write.
+ * Whether the invocation that ended in co may end without a protected
+ * call: the handler returned nil (changed nothing) or a userdata (a
+ * response of faas.respond, faas_call_quick finds), and staged no kv
+ * write.  Its state tries that way next time.
  */
 
 static int
 faas_call_quiet(faas_state_t *st, lua_State *co)
 {
-    return (lua_gettop(co) == 0 || lua_isnil(co, 1))
-           && st->run.call->event != FAAS_CONTENT
-           && faas_kv_pending(st) == 0;
+    if (faas_kv_pending(st) != 0) {
+        return 0;
+    }
+
+    if (lua_gettop(co) == 0 || lua_isnil(co, 1)) {
+        return st->run.call->event != FAAS_CONTENT;
+    }
+
+    return lua_type(co, 1) == LUA_TUSERDATA;
+}
+
+
+/*
+ * Ends the invocation that ended in co without a protected call, if it
+ * can: FAAS_OK if nothing changed, FAAS_DONE once its response went to
+ * the host; FAAS_AGAIN, co as it was, for the protected ending, which
+ * checks everything else and raises what is wrong.  The result is looked
+ * at on L: its stack has the room the unprotected start used.
+ */
+
+static int
+faas_call_quick(faas_state_t *st, lua_State *L, lua_State *co)
+{
+    faas_response_t  *resp;
+
+    if (!faas_call_quiet(st, co)) {
+        return FAAS_AGAIN;
+    }
+
+    if (lua_gettop(co) == 0 || lua_isnil(co, 1)) {
+        return FAAS_OK;
+    }
+
+    lua_settop(co, 1);
+    lua_xmove(co, L, 1);
+
+    resp = faas_http_response(L, st, -1);
+
+    if (resp == NULL || resp->body.len > faas_event_body_max(st)) {
+        lua_xmove(L, co, 1);
+        return FAAS_AGAIN;
+    }
+
+    st->run.call->host->respond(st->run.call->req, resp);
+    lua_pop(L, 1);
+
+    return FAAS_DONE;
 }
 
 

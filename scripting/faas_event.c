@@ -2514,7 +2514,7 @@ faas_event_respond(lua_State *L, faas_state_t *st, faas_response_t *resp)
 {
     size_t  max;
 
-    max = st->run.call->body_max ? st->run.call->body_max : FAAS_MAX_BODY;
+    max = faas_event_body_max(st);
 
     if (resp->body.len > max) {
         faas_bad_return(L, "the response body of %d bytes is larger than "
@@ -2527,6 +2527,15 @@ faas_event_respond(lua_State *L, faas_state_t *st, faas_response_t *resp)
     st->run.call->host->respond(st->run.call->req, resp);
 
     return FAAS_DONE;
+}
+
+
+/* the largest body a generated response of this invocation may have */
+
+size_t
+faas_event_body_max(faas_state_t *st)
+{
+    return st->run.call->body_max ? st->run.call->body_max : FAAS_MAX_BODY;
 }
 
 

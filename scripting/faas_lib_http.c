@@ -590,13 +590,13 @@ faas_http_respond_check(lua_State *L, int top, size_t *n)
 
 
 /*
- * Copies a header (its lowercase name made from key, checked before) to
- * h and its bytes to p; returns the end of them
+ * Copies a header to h and its bytes to p; returns the end of them.  Its
+ * lowercase name is lname, or made from key (checked before) if NULL.
  */
 
 static char *
 faas_http_header_copy(char *p, faas_header_t *h, faas_str_t *key,
-    faas_str_t *value)
+    const char *lname, faas_str_t *value)
 {
     h->key.data = memcpy(p, key->data, key->len);
     h->key.len = key->len;
@@ -604,7 +604,14 @@ faas_http_header_copy(char *p, faas_header_t *h, faas_str_t *key,
 
     h->lname.data = p;
     h->lname.len = key->len;
-    (void) faas_header_name_lower(key->data, key->len, p);
+
+    if (lname) {
+        memcpy(p, lname, key->len + 1);
+
+    } else {
+        (void) faas_header_name_lower(key->data, key->len, p);
+    }
+
     p += key->len;
 
     h->value.data = memcpy(p, value->data, value->len);
@@ -656,7 +663,7 @@ faas_http_response_push(lua_State *L, unsigned status, faas_str_t *location,
     p = (char *) (h + n);
 
     if (location) {
-        p = faas_http_header_copy(p, h++, &loc, location);
+        p = faas_http_header_copy(p, h++, &loc, "location", location);
     }
 
     if (t) {
@@ -668,7 +675,7 @@ faas_http_response_push(lua_State *L, unsigned status, faas_str_t *location,
 
             for (i = 0; i < k; i++) {
                 faas_http_value(L, top, i, &v, "faas.respond", key.data);
-                p = faas_http_header_copy(p, h++, &key, &v);
+                p = faas_http_header_copy(p, h++, &key, NULL, &v);
                 lua_pop(L, 1);
             }
 
@@ -744,19 +751,12 @@ faas_http_redirect(lua_State *L)
 }
 
 
-/*
- * A userdata returned by a handler: FAAS_DONE once a response made by
- * faas.respond went to the host; a bad return for any other.
- */
+/* whether the userdata at idx is a response of faas.respond */
 
-int
-faas_http_result(lua_State *L, faas_state_t *st, int idx)
+static int
+faas_http_ours(lua_State *L, faas_state_t *st, int idx)
 {
-    int                    ours;
-    faas_call_t           *call;
-    faas_http_response_t  *r;
-
-    call = st->run.call;
+    int  ours;
 
     ours = lua_getmetatable(L, idx);
     if (ours) {
@@ -765,18 +765,59 @@ faas_http_result(lua_State *L, faas_state_t *st, int idx)
         lua_pop(L, 2);
     }
 
-    if (!ours) {
+    return ours;
+}
+
+
+static int
+faas_http_responds(faas_state_t *st)
+{
+    return st->run.call->event != FAAS_ORIGIN_RESPONSE
+           && st->run.call->event != FAAS_VIEWER_RESPONSE;
+}
+
+
+/*
+ * The response of faas.respond at idx (a userdata), if the running event
+ * may return one; NULL otherwise.  Pushes two values: the caller saw to
+ * the room for them.
+ */
+
+faas_response_t *
+faas_http_response(lua_State *L, faas_state_t *st, int idx)
+{
+    faas_http_response_t  *r;
+
+    if (!faas_http_ours(L, st, idx) || !faas_http_responds(st)) {
+        return NULL;
+    }
+
+    r = lua_touserdata(L, idx);
+
+    return &r->resp;
+}
+
+
+/*
+ * A userdata returned by a handler: FAAS_DONE once a response made by
+ * faas.respond went to the host; a bad return for any other.
+ */
+
+int
+faas_http_result(lua_State *L, faas_state_t *st, int idx)
+{
+    faas_http_response_t  *r;
+
+    if (!faas_http_ours(L, st, idx)) {
         return faas_bad_return(L, "the handler must return a table or nil, "
                                "not a userdata");
     }
 
-    if (call->event == FAAS_ORIGIN_RESPONSE
-        || call->event == FAAS_VIEWER_RESPONSE)
-    {
+    if (!faas_http_responds(st)) {
         return faas_bad_return(L, "%s must return the response: "
                                "faas.respond serves request events and "
                                "content functions",
-                               faas_event_name(call->event));
+                               faas_event_name(st->run.call->event));
     }
 
     r = lua_touserdata(L, idx);

@@ -297,6 +297,7 @@ faas_origin_t *faas_event_request_origin(lua_State *L, faas_state_t *st,
 void faas_event_response_body(lua_State *L, faas_state_t *st, int t,
     faas_str_t *body, int *set);
 int faas_event_status(const char *s, size_t len);
+size_t faas_event_body_max(faas_state_t *st);
 const char *faas_request_field_invalid(faas_field_e field, faas_str_t *v);
 
 /* faas_names.c */
@@ -308,6 +309,7 @@ unsigned faas_name_forbidden(faas_str_t *lname);
 /* faas_lib_http.c: what a handler returns made by faas.respond, and what
    faas_lib_headers.c shares */
 int faas_http_result(lua_State *L, faas_state_t *st, int idx);
+faas_response_t *faas_http_response(lua_State *L, faas_state_t *st, int idx);
 faas_call_t *faas_http_call(lua_State *L, faas_msg_e msg, int write,
     const char *what);
 size_t faas_http_count(lua_State *L, int idx);

@@ -609,6 +609,32 @@ test_quiet(faas_store_t *store)
     FAAS_CHECK_STR(stored(store, "quiet_kv", "/also"), "yes");
 
     faas_function_destroy(fn);
+
+    /* the same for a handler that returns a response of faas.respond */
+
+    fn = mkfn("quiet_respond",
+        "local ok = faas.respond(200, nil, 'ok')\n"
+        "return function(event)\n"
+        "  local uri = faas.req.uri()\n"
+        "  if uri ~= '/quiet' then faas.kv.set(uri, 'yes') end\n"
+        "  return ok\n"
+        "end\n");
+
+    for (i = 0; i < 3; i++) {
+        FAAS_CHECK(run(fn, store, "/quiet", &r) == FAAS_DONE);
+        FAAS_CHECK_STR(r.body, "ok");
+    }
+
+    FAAS_CHECK(run(fn, store, "/written", &r) == FAAS_DONE);
+    FAAS_CHECK(run(fn, store, "/quiet", &r) == FAAS_DONE);
+    FAAS_CHECK(run(fn, store, "/also", &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "ok");
+
+    FAAS_CHECK_STR(stored(store, "quiet_respond", "/written"), "yes");
+    FAAS_CHECK_STR(stored(store, "quiet_respond", "/also"), "yes");
+    FAAS_CHECK(stored(store, "quiet_respond", "/quiet") == NULL);
+
+    faas_function_destroy(fn);
 }
 
 

@@ -31,8 +31,11 @@ mkfn(const char *name, const char *src, size_t memory, uint64_t timeout,
 }
 
 
+/* a call of fn in event on r; body_max: a generated body's (0: 1 MB) */
+
 static int
-run(faas_function_t *fn, faas_event_e event, th_req_t *r)
+run_max(faas_function_t *fn, faas_event_e event, th_req_t *r,
+    size_t body_max)
 {
     faas_call_t  call;
     int          rc;
@@ -42,6 +45,7 @@ run(faas_function_t *fn, faas_event_e event, th_req_t *r)
     call.event = event;
     call.host = &th_host;
     call.req = r;
+    call.body_max = body_max;
 
     rc = faas_call(&call);
     if (rc == FAAS_ERROR) {
@@ -49,6 +53,13 @@ run(faas_function_t *fn, faas_event_e event, th_req_t *r)
                  faas_fail_name(call.fail));
     }
     return rc;
+}
+
+
+static int
+run(faas_function_t *fn, faas_event_e event, th_req_t *r)
+{
+    return run_max(fn, event, r, 0);
 }
 
 
@@ -1483,6 +1494,69 @@ test_direct_sets(void)
         FAAS_CHECK_STR(th_header(&r, FAAS_MSG_RESPONSE, "x-c24"), "24");
 
         lua_gc(fn->state->L, LUA_GCCOLLECT, 0);
+    }
+
+    faas_function_destroy(fn);
+
+    /*
+     * A state whose handler returned a response ends the next invocation
+     * without a protected call (faas_call_quick): what it cannot send
+     * there still gets the protected ending and its error
+     */
+
+    fn = fn_ok("sets_quick",
+        "local ok = faas.respond(200, nil, 'ok')\n"
+        "local set = faas.headers({ ['X-A'] = 'a' })\n"
+        "local big = faas.respond(200, nil, ('b'):rep(2000))\n"
+        "return function(event)\n"
+        "  local what = faas.req.header('x-return')\n"
+        "  if what == 'set' then return set end\n"
+        "  if what == 'big' then return big end\n"
+        "  return ok\n"
+        "end\n");
+
+    for (i = 0; i < 8; i++) {
+        static const char  *what[] = { "ok", "ok", "set", "ok", "big", "ok",
+                                       "ok", "set" };
+
+        th_init(&r);
+        th_add(&r, FAAS_MSG_REQUEST, "x-return", "X-Return", what[i],
+               strlen(what[i]));
+
+        if (strcmp(what[i], "ok") == 0) {
+            FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+            FAAS_CHECK_STR(r.body, "ok");
+
+        } else if (strcmp(what[i], "set") == 0) {
+            FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_ERROR);
+            FAAS_CHECK(strstr(r.log, "must return a table or nil, not a "
+                                     "userdata") != NULL);
+
+        } else {
+            FAAS_CHECK(run_max(fn, FAAS_VIEWER_REQUEST, &r, 1000)
+                       == FAAS_ERROR);
+            FAAS_CHECK(strstr(r.log, "larger than the limit of 1000 bytes")
+                       != NULL);
+        }
+
+        FAAS_CHECK(r.responded == (strcmp(what[i], "ok") == 0));
+    }
+
+    faas_function_destroy(fn);
+
+    /* in a response event a response of faas.respond is a bad return,
+       the quick way or not */
+
+    fn = fn_ok("sets_quick_resp",
+        "local ok = faas.respond(200, nil, 'ok')\n"
+        "return function(event) return ok end\n");
+
+    for (i = 0; i < 2; i++) {
+        th_init(&r);
+        FAAS_CHECK(run(fn, FAAS_VIEWER_RESPONSE, &r) == FAAS_ERROR);
+        FAAS_CHECK(strstr(r.log, "viewer-response must return the response")
+                   != NULL);
+        FAAS_CHECK(!r.responded);
     }
 
     faas_function_destroy(fn);
