@@ -46,6 +46,7 @@ typedef struct {
 
 
 static int faas_http_req_header(lua_State *L);
+static int faas_http_cookie(lua_State *L);
 static int faas_http_resp_header(lua_State *L);
 static int faas_http_req_set_header(lua_State *L);
 static int faas_http_resp_set_header(lua_State *L);
@@ -62,6 +63,7 @@ static int faas_http_redirect(lua_State *L);
 
 static const luaL_Reg  faas_http_req[] = {
     { "header", faas_http_req_header },
+    { "cookie", faas_http_cookie },
     { "set_header", faas_http_req_set_header },
     { "set_headers", faas_http_req_set_headers },
     { "uri", faas_http_uri },
@@ -93,7 +95,7 @@ faas_lib_http_open(lua_State *L)
     faas_names_open(L, st);
     faas_lib_headers_open(L, st);
 
-    lua_createtable(L, 0, 9);
+    lua_createtable(L, 0, 10);
     for (r = faas_http_req; r->name; r++) {
         lua_pushcfunction(L, r->func);
         lua_setfield(L, -2, r->name);
@@ -278,6 +280,108 @@ static int
 faas_http_req_header(lua_State *L)
 {
     return faas_http_header(L, FAAS_MSG_REQUEST, "faas.req.header");
+}
+
+
+/*
+ * faas.req.cookie(name): the value of the first cookie of that name in
+ * the Cookie headers (RFC 6265 section 5.4: "name=value" pairs separated
+ * by ";", the name case-sensitive, spaces around them ignored), as sent
+ * (quotes kept, as nginx's $cookie_NAME keeps them); nil if none
+ */
+
+typedef struct {
+    faas_str_t                 name;
+    faas_str_t                 value;
+    int                        found;
+} faas_http_cookie_t;
+
+
+static int
+faas_http_cookie_find(void *arg, faas_header_t *h)
+{
+    faas_http_cookie_t  *c = arg;
+
+    const char  *p, *end, *pair, *eq, *ne, *last;
+
+    p = h->value.data;
+    end = p + h->value.len;
+
+    while (!c->found && p < end) {
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        pair = p;
+        last = memchr(p, ';', end - p);
+        p = last ? last + 1 : end;
+        last = last ? last : end;
+
+        eq = memchr(pair, '=', last - pair);
+        if (eq == NULL) {
+            continue;
+        }
+
+        for (ne = eq; ne > pair && (ne[-1] == ' ' || ne[-1] == '\t'); ne--) {
+            /* void */
+        }
+
+        if ((size_t) (ne - pair) != c->name.len
+            || memcmp(pair, c->name.data, c->name.len) != 0)
+        {
+            continue;
+        }
+
+        for (eq++; eq < last && (*eq == ' ' || *eq == '\t'); eq++) {
+            /* void */
+        }
+
+        while (last > eq && (last[-1] == ' ' || last[-1] == '\t')) {
+            last--;
+        }
+
+        c->value.data = eq;
+        c->value.len = last - eq;
+        c->found = 1;
+    }
+
+    return FAAS_OK;
+}
+
+
+static int
+faas_http_cookie(lua_State *L)
+{
+    faas_call_t         *call;
+    faas_http_cookie_t   c;
+    static faas_str_t    cookie = { "cookie", 6 };
+
+    call = faas_http_call(L, FAAS_MSG_REQUEST, 0, "faas.req.cookie");
+    c.name.data = luaL_checklstring(L, 1, &c.name.len);
+
+    if (faas_header_name_valid(c.name.data, c.name.len) == 0) {
+        return luaL_error(L, "faas.req.cookie: invalid cookie name \"%s\"",
+                          c.name.data);
+    }
+
+    c.found = 0;
+
+    if (call->host->headers(call->req, FAAS_MSG_REQUEST, &cookie,
+                            faas_http_cookie_find, &c)
+        != FAAS_OK)
+    {
+        return luaL_error(L, "faas.req.cookie: cannot read the request "
+                          "headers");
+    }
+
+    if (c.found) {
+        lua_pushlstring(L, c.value.data, c.value.len);
+
+    } else {
+        lua_pushnil(L);
+    }
+
+    return 1;
 }
 
 

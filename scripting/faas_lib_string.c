@@ -101,6 +101,19 @@ static const unsigned char  faas_pat_specials[256] = {
 };
 
 
+/*
+ * The matcher's items: the characters that do not stand for themselves
+ * ('$' does but at the end of the pattern), and the quantifiers
+ */
+static const unsigned char  faas_pat_nonliteral[256] = {
+    ['('] = 1, [')'] = 1, ['%'] = 1, ['['] = 1, ['.'] = 1
+};
+
+static const unsigned char  faas_pat_quantifiers[256] = {
+    ['?'] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1
+};
+
+
 /* installs the functions into the table on top of the stack */
 
 void
@@ -571,6 +584,7 @@ faas_pat_init(faas_match_t *m, lua_State *L, const char *s, size_t ls,
 static const char *
 faas_pat_match(faas_match_t *m, const char *s, const char *p)
 {
+    int          c;
     const char  *ep, *r;
 
     if (++m->depth > FAAS_PAT_MAXDEPTH) {
@@ -583,6 +597,24 @@ faas_pat_match(faas_match_t *m, const char *s, const char *p)
         if (p == m->pat_end) {
             r = s;
             break;
+        }
+
+        /* the most common item: a character that stands for itself */
+
+        c = (unsigned char) *p;
+
+        if (!faas_pat_nonliteral[c]
+            && (p + 1 == m->pat_end
+                ? c != '$' : !faas_pat_quantifiers[(unsigned char) p[1]]))
+        {
+            if (s == m->src_end || (unsigned char) *s != c) {
+                r = NULL;
+                break;
+            }
+
+            s++;
+            p++;
+            continue;
         }
 
         if (*p == '(') {

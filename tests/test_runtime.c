@@ -1322,6 +1322,10 @@ test_direct_sets(void)
         faas_event_e   event;
         const char    *log;
     }  bad[] = {
+        { "faas.req.cookie('a b')", FAAS_VIEWER_REQUEST,
+          "invalid cookie name \"a b\"" },
+        { "faas.req.cookie()", FAAS_VIEWER_REQUEST,
+          "string expected, got no value" },
         { "faas.resp.set_headers({ ['X-A'] = '1', ['x-a'] = '2' })",
           FAAS_VIEWER_RESPONSE, "header \"x-a\" is named twice" },
         { "faas.resp.set_headers({ [1] = 'a' })", FAAS_VIEWER_RESPONSE,
@@ -1352,6 +1356,24 @@ test_direct_sets(void)
           "  faas.req.set_headers(t)", FAAS_VIEWER_REQUEST,
           "header \"x-n7\" is named twice" },
     };
+
+    /* cookies: over every Cookie header, spaces ignored, names exact */
+
+    fn = fn_ok("sets_cookie",
+        "return function(event)\n"
+        "  local c = faas.req.cookie\n"
+        "  return faas.respond(200, nil, table.concat({ c('ab'), c('x'),\n"
+        "    c('q'), tostring(c('AB')), tostring(c('a')), c('e') }, '|'))\n"
+        "end\n");
+
+    th_init(&r);
+    th_add(&r, FAAS_MSG_REQUEST, "cookie", "Cookie", "a b=1;x = 2 ; ab=b",
+           18);
+    th_add(&r, FAAS_MSG_REQUEST, "cookie", "Cookie", "ab=second; q=\"v\";"
+           "e=", 19);
+    FAAS_CHECK(run(fn, FAAS_VIEWER_REQUEST, &r) == FAAS_DONE);
+    FAAS_CHECK_STR(r.body, "b|2|\"v\"|nil|nil|");
+    faas_function_destroy(fn);
 
     /* a table: values, lists with numbers, false removes */
 
