@@ -1,17 +1,11 @@
 -- A/B test at the edge: the variant comes from the "ab" cookie, or is
 -- drawn once and remembered in the cookie by the origin's response.
-return function(event)
-  local request = event.Records[1].cf.request
-  local variant
+return function()
+  local variant = faas.req.cookie("ab")
 
-  for _, cookie in ipairs(request.headers.cookie or {}) do
-    variant = cookie.value:match("ab=([ab])") or variant
-  end
-
-  if variant == nil then
+  if variant ~= "a" and variant ~= "b" then
     variant = math.random() < 0.5 and "a" or "b"
   end
 
-  request.headers["x-variant"] = {{ key = "X-Variant", value = variant }}
-  return request
+  faas.req.set_header("X-Variant", variant)
 end
