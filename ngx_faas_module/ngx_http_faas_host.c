@@ -464,6 +464,9 @@ ngx_http_faas_set(void *req, faas_field_e field, faas_str_t *value)
 
     u_char  *p;
 
+    ngx_http_faas_undo_save(r, field == FAAS_FIELD_STATUS
+                               || field == FAAS_FIELD_STATUS_DESCRIPTION);
+
     p = ngx_http_faas_copy(r, value->data, value->len);
     if (p == NULL) {
         return FAAS_ERROR;
@@ -525,6 +528,8 @@ ngx_http_faas_set_headers(void *req, faas_msg_e msg, faas_str_t *lnames,
     size_t nnames, faas_header_t *h, size_t n)
 {
     ngx_int_t  rc;
+
+    ngx_http_faas_undo_save(req, msg == FAAS_MSG_RESPONSE);
 
     if (msg == FAAS_MSG_REQUEST) {
         rc = ngx_http_faas_set_request_headers(req, lnames, nnames, h, n);
@@ -888,6 +893,10 @@ ngx_http_faas_set_response_headers(ngx_http_request_t *r, faas_str_t *lnames,
             if (e[m].hash != 0
                 && ngx_http_faas_header_named(&e[m], names, nnames))
             {
+                if (ngx_http_faas_undo_hide(r, &e[m]) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+
                 e[m].hash = 0;
             }
         }

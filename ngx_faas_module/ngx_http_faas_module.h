@@ -102,6 +102,9 @@ typedef struct {
 } ngx_http_faas_loc_conf_t;
 
 
+typedef struct ngx_http_faas_undo_s  ngx_http_faas_undo_t;
+
+
 typedef struct {
     faas_geo_result_t           result;
     ngx_int_t                   rc;
@@ -151,10 +154,21 @@ typedef struct {
     ngx_uint_t                  seq;        /* its place in the sequence */
     ngx_http_faas_wait_t       *wait;
     faas_invoke_t              *forward;    /* faas_forward's call */
+
+    /* faas_on_error pass: what a failed function's writes changed */
+    ngx_http_faas_undo_t       *undo;
 } ngx_http_faas_ctx_t;
 
 
 ngx_http_faas_ctx_t *ngx_http_faas_get_ctx(ngx_http_request_t *r);
+
+/* ngx_http_faas_undo.c */
+ngx_int_t ngx_http_faas_undo_arm(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_uint_t pass);
+void ngx_http_faas_undo_save(ngx_http_request_t *r, ngx_uint_t response);
+ngx_int_t ngx_http_faas_undo_hide(ngx_http_request_t *r, ngx_table_elt_t *e);
+void ngx_http_faas_undo_end(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_uint_t failed);
 ngx_int_t ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     faas_event_e event, faas_call_t *call);
 ngx_int_t ngx_http_faas_fail_status(faas_call_t *call);

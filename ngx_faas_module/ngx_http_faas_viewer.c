@@ -141,7 +141,7 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
     uint64_t                    now;
     ngx_int_t                   rc;
     ngx_msec_t                  us;
-    ngx_uint_t                  i, resumed;
+    ngx_uint_t                  i, resumed, pass;
     faas_function_t           **fn;
     ngx_http_faas_ctx_t        *ctx;
     ngx_http_faas_loc_conf_t   *flcf;
@@ -154,6 +154,12 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
         call->fail = FAAS_FAIL_MEMORY;
         return FAAS_ERROR;
     }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    /* content functions have nothing to pass to */
+    pass = (flcf->on_error == NGX_HTTP_FAAS_ON_ERROR_PASS
+            && event != FAAS_CONTENT);
 
     /* only the call of a request event waits: the one in the context */
 
@@ -168,7 +174,6 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
 
     } else {
         fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
-        flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
         ngx_memzero(call, sizeof(faas_call_t));
 
@@ -200,6 +205,13 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
             call->fn = fn[i];
             call->start = now;
 
+            if ((pass || ctx->undo)
+                && ngx_http_faas_undo_arm(r, ctx, pass) != NGX_OK)
+            {
+                call->fail = FAAS_FAIL_MEMORY;
+                return FAAS_ERROR;
+            }
+
             rc = faas_call(call);
         }
 
@@ -215,6 +227,10 @@ ngx_http_faas_run(ngx_http_request_t *r, ngx_array_t *fns,
             }
 
             return FAAS_AGAIN;
+        }
+
+        if (ctx->undo) {
+            ngx_http_faas_undo_end(r, ctx, rc == FAAS_ERROR);
         }
 
         /* the time of the function, waits for backends included */

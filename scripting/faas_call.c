@@ -306,12 +306,14 @@ faas_call_quick(faas_state_t *st, lua_State *L, lua_State *co)
 {
     faas_response_t  *resp;
 
-    if (!faas_call_quiet(st, co)) {
-        return FAAS_AGAIN;
+    if (lua_gettop(co) == 0 || lua_isnil(co, 1)) {
+        return (st->run.call->event != FAAS_CONTENT
+                && faas_kv_pending(st) == 0)
+               ? FAAS_OK : FAAS_AGAIN;
     }
 
-    if (lua_gettop(co) == 0 || lua_isnil(co, 1)) {
-        return FAAS_OK;
+    if (lua_type(co, 1) != LUA_TUSERDATA || faas_kv_pending(st) != 0) {
+        return FAAS_AGAIN;
     }
 
     lua_settop(co, 1);

@@ -1237,3 +1237,188 @@ end
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 39: faas_on_error pass: a request event that wrote directly and then failed changes nothing, up to the origin; one that ran before it in the sequence keeps its writes
+--- http_config
+faas_function first html/first.lua;
+faas_function failing html/failing.lua;
+faas_function echo html/echo.lua;
+--- config
+location /t {
+    faas_on_error pass;
+    faas_viewer_request first failing;
+    proxy_set_header X-Uri $uri;
+    proxy_pass http://127.0.0.1:$server_port/origin$is_args$args;
+}
+location /origin {
+    faas_viewer_request echo;
+    return 200 "unreached\n";
+}
+--- user_files
+>>> first.lua
+return function(event)
+  faas.req.set_header("X-First", "kept")
+end
+>>> failing.lua
+local SET = faas.headers({ ["X-Set"] = "1", ["X-Secret"] = false })
+return function(event)
+  faas.req.set_headers(SET)
+  faas.req.set_header("X-Many", { "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22" })
+  faas.req.set_header("User-Agent", "changed")
+  faas.req.set_uri("/elsewhere")
+  faas.req.set_querystring("changed=1")
+  error("boom")
+end
+>>> echo.lua
+return function(event)
+  local h = faas.req.header
+  return faas.respond(200, nil, table.concat({ h("x-uri"), faas.req.querystring() or "",
+    tostring(h("x-first")), tostring(h("x-set")), tostring(h("x-secret")),
+    tostring(h("x-many")), tostring(h("user-agent")) }, "|") .. "\n")
+end
+--- request
+GET /t?q=1
+--- more_headers
+X-Secret: s3cret
+User-Agent: agent
+--- response_body
+/t|q=1|kept|nil|s3cret|nil|agent
+--- error_log
+boom
+
+
+
+=== TEST 40: faas_on_error pass: a response event that wrote directly and then failed leaves the response as it was (headers hidden and added, Server, Content-Type)
+--- http_config
+faas_function failing html/failing.lua;
+--- config
+location /t {
+    faas_on_error pass;
+    add_header X-Frame-Options SAMEORIGIN;
+    faas_viewer_response failing;
+    return 200 "page\n";
+}
+--- user_files
+>>> failing.lua
+return function(event)
+  faas.resp.set_headers({ ["X-Frame-Options"] = "DENY", ["X-Added"] = "1", Server = false,
+    ["Content-Type"] = "application/json" })
+  error("boom")
+end
+--- request
+GET /t
+--- response_headers
+X-Frame-Options: SAMEORIGIN
+X-Added:
+Content-Type: text/plain
+--- response_headers_like
+Server: nginx.*
+--- response_body
+page
+--- error_log
+boom
+
+
+
+=== TEST 41: faas_on_error fail (the default): the same request event fails the request
+--- http_config
+faas_function failing html/failing.lua;
+--- config
+location /t {
+    faas_viewer_request failing;
+    return 200 "unreached\n";
+}
+--- user_files
+>>> failing.lua
+return function(event)
+  faas.req.set_header("X-Set", "1")
+  error("boom")
+end
+--- request
+GET /t
+--- error_code: 502
+--- error_log
+boom
+
+
+
+=== TEST 42: a response returned each time ends the invocation without a protected call; what cannot be sent so gets the protected ending's error, and the worker serves on
+--- http_config
+faas_function quick html/quick.lua;
+faas_response_max 1k;
+--- config
+location /t {
+    faas_viewer_request quick;
+    return 200 "unreached\n";
+}
+--- user_files
+>>> quick.lua
+local OK = faas.respond(200, { ["X-Quick"] = "yes" }, "ok\n")
+local SET = faas.headers({ ["X-A"] = "a" })
+local BIG = faas.respond(200, nil, ("b"):rep(2000))
+return function(event)
+  local q = faas.req.querystring()
+  if q == "set" then return SET end
+  if q == "big" then return BIG end
+  if q == "redirect" then return faas.redirect("https://example.com" .. faas.req.uri(), 301) end
+  return OK
+end
+--- pipelined_requests eval
+["GET /t", "GET /t", "GET /t?set", "GET /t", "GET /t?big", "GET /t?redirect", "GET /t"]
+--- error_code eval
+[200, 200, 502, 200, 502, 301, 200]
+--- response_body_like eval
+["^ok\n\$", "^ok\n\$", "", "^ok\n\$", "", "", "^ok\n\$"]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 43: faas.req.cookie: a cookie of any Cookie header, spaces ignored, the name exact, nil for none
+--- http_config
+faas_function cookie html/cookie.lua;
+--- config
+location /t {
+    faas_viewer_request cookie;
+    return 200 "unreached\n";
+}
+--- user_files
+>>> cookie.lua
+return function(event)
+  local c = faas.req.cookie
+  return faas.respond(200, nil, table.concat({ c("ab"), c("x"), c("q"),
+    tostring(c("AB")), tostring(c("none")) }, "|") .. "\n")
+end
+--- request
+GET /t
+--- more_headers
+Cookie: x = 2 ; ab=b
+Cookie: ab=second; q="v"
+--- response_body
+b|2|"v"|nil|nil
+--- no_error_log
+[error]
+
+
+
+=== TEST 44: faas.req.cookie of a name that is no token: a 502 and the reason
+--- http_config
+faas_function cookie html/cookie.lua;
+--- config
+location /t {
+    faas_viewer_request cookie;
+    return 200 "unreached\n";
+}
+--- user_files
+>>> cookie.lua
+return function(event)
+  return faas.respond(200, nil, tostring(faas.req.cookie("a b")))
+end
+--- request
+GET /t
+--- error_code: 502
+--- error_log
+faas.req.cookie: invalid cookie name "a b"
