@@ -181,6 +181,18 @@ faas_http_headers(lua_State *L)
     lua_settop(L, 1);
     faas_headers_check(L, 1, &b, names, h, buf, "faas.headers");
 
+    /* a name no event may write (Connection, X-Accel-*) is an error now */
+
+    for (i = 0; i < b.hs.nnames; i++) {
+        if (faas_name_forbidden(&b.hs.names[i]) == FAAS_NAME_FORBIDDEN_ALL) {
+            return luaL_error(L, "faas.headers: header \"%s\" %s",
+                              b.hs.names[i].data,
+                              faas_header_forbidden(FAAS_VIEWER_REQUEST,
+                                                    FAAS_MSG_REQUEST,
+                                                    &b.hs.names[i]));
+        }
+    }
+
     size = 0;
 
     for (i = 0; i < b.hs.nnames; i++) {

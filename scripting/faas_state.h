@@ -305,6 +305,7 @@ void faas_names_open(lua_State *L, faas_state_t *st);
 faas_name_known_t *faas_name_known(lua_State *L, faas_state_t *st, int arg,
     faas_str_t *key);
 unsigned faas_name_forbidden(faas_str_t *lname);
+#define FAAS_NAME_FORBIDDEN_ALL  ((1u << (FAAS_EVENT_MAX * 2)) - 1)
 
 /* faas_lib_http.c: what a handler returns made by faas.respond, and what
    faas_lib_headers.c shares */

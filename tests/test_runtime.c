@@ -1348,6 +1348,10 @@ test_direct_sets(void)
           "the request is read-only in viewer-response" },
         { "faas.req.set_headers(faas.headers({ Via = 'a', ['X-A'] = 'a' }))",
           FAAS_VIEWER_REQUEST, "header \"via\" is read-only" },
+        { "faas.headers({ Connection = 'close' })", FAAS_VIEWER_REQUEST,
+          "faas.headers: header \"connection\" is owned by nginx" },
+        { "faas.headers({ ['X-Accel-Redirect'] = '/x' })", FAAS_VIEWER_REQUEST,
+          "header \"x-accel-redirect\" is owned by nginx" },
         { "faas.headers({ ['x-a'] = 'a', ['X-A'] = false })",
           FAAS_VIEWER_REQUEST, "is named twice" },
         { "local t = {}\n"
