@@ -1115,6 +1115,49 @@ test_libs(void)
 }
 
 
+/* a bad call of a handler body, the event it runs in, what the log says */
+
+typedef struct {
+    const char    *body;
+    faas_event_e   event;
+    const char    *log;
+} bad_call_t;
+
+
+/* each bad call: an error naming the call and the rule, nothing written */
+
+static void
+run_bad(const char *name, bad_call_t *bad, size_t n)
+{
+    char              src[512];
+    size_t            i;
+    th_req_t          r;
+    faas_function_t  *fn;
+
+    for (i = 0; i < n; i++) {
+        snprintf(src, sizeof(src),
+                 "return function(event)\n  %s\nend\n", bad[i].body);
+        fn = fn_ok(name, src);
+
+        th_init(&r);
+        FAAS_CHECK(run(fn, bad[i].event, &r) == FAAS_ERROR);
+
+        if (strstr(r.log, bad[i].log) == NULL) {
+            fprintf(stderr, "%s %d: no \"%s\" in: %s\n", name, (int) i,
+                    bad[i].log, r.log);
+            FAAS_CHECK(0);
+        }
+
+        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-a") == NULL);
+        FAAS_CHECK(th_header(&r, FAAS_MSG_RESPONSE, "x-a") == NULL);
+        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-n1") == NULL);
+        FAAS_CHECK_STR(r.fields[FAAS_FIELD_URI], "/x");
+        FAAS_CHECK(!r.responded);
+        faas_function_destroy(fn);
+    }
+}
+
+
 /*
  * faas.req, faas.resp, faas.respond and faas.redirect: read and written
  * through the host in the call, checked by the event's rules.
@@ -1127,11 +1170,7 @@ test_direct(void)
     th_req_t          r;
     faas_function_t  *fn;
 
-    static struct {
-        const char    *body;
-        faas_event_e   event;
-        const char    *log;
-    }  bad[] = {
+    static bad_call_t  bad[] = {
         { "faas.req.set_header('Host', 'a')", FAAS_VIEWER_REQUEST,
           "header \"host\" is read-only in viewer-request" },
         { "faas.req.set_header('Connection', 'close')", FAAS_ORIGIN_REQUEST,
@@ -1268,29 +1307,7 @@ test_direct(void)
     FAAS_CHECK_STR(r.hdrs[FAAS_MSG_RESPONSE][0].key, "Location");
     faas_function_destroy(fn);
 
-    /* bad input: an error naming the call and the rule, nothing written */
-
-    for (i = 0; i < (int) (sizeof(bad) / sizeof(bad[0])); i++) {
-        char  src[512];
-
-        snprintf(src, sizeof(src),
-                 "return function(event)\n  %s\nend\n", bad[i].body);
-        fn = fn_ok("direct_bad", src);
-
-        th_init(&r);
-        FAAS_CHECK(run(fn, bad[i].event, &r) == FAAS_ERROR);
-
-        if (strstr(r.log, bad[i].log) == NULL) {
-            fprintf(stderr, "direct_bad %d: no \"%s\" in: %s\n", i,
-                    bad[i].log, r.log);
-            FAAS_CHECK(0);
-        }
-
-        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-a") == NULL);
-        FAAS_CHECK_STR(r.fields[FAAS_FIELD_URI], "/x");
-        FAAS_CHECK(!r.responded);
-        faas_function_destroy(fn);
-    }
+    run_bad("direct_bad", bad, sizeof(bad) / sizeof(bad[0]));
 
     /* the top level has no request */
 
@@ -1317,11 +1334,7 @@ test_direct_sets(void)
     th_req_t          r;
     faas_function_t  *fn;
 
-    static struct {
-        const char    *body;
-        faas_event_e   event;
-        const char    *log;
-    }  bad[] = {
+    static bad_call_t  bad[] = {
         { "faas.req.cookie('a b')", FAAS_VIEWER_REQUEST,
           "invalid cookie name \"a b\"" },
         { "faas.req.cookie()", FAAS_VIEWER_REQUEST,
@@ -1587,30 +1600,7 @@ test_direct_sets(void)
 
     faas_function_destroy(fn);
 
-    /* bad input: an error naming the call and the rule, nothing written */
-
-    for (i = 0; i < (int) (sizeof(bad) / sizeof(bad[0])); i++) {
-        char  src[512];
-
-        snprintf(src, sizeof(src),
-                 "return function(event)\n  %s\nend\n", bad[i].body);
-        fn = fn_ok("sets_bad", src);
-
-        th_init(&r);
-        FAAS_CHECK(run(fn, bad[i].event, &r) == FAAS_ERROR);
-
-        if (strstr(r.log, bad[i].log) == NULL) {
-            fprintf(stderr, "sets_bad %d: no \"%s\" in: %s\n", i,
-                    bad[i].log, r.log);
-            FAAS_CHECK(0);
-        }
-
-        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-a") == NULL);
-        FAAS_CHECK(th_header(&r, FAAS_MSG_RESPONSE, "x-a") == NULL);
-        FAAS_CHECK(th_header(&r, FAAS_MSG_REQUEST, "x-n1") == NULL);
-        FAAS_CHECK(!r.responded);
-        faas_function_destroy(fn);
-    }
+    run_bad("sets_bad", bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 
