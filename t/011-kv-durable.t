@@ -66,15 +66,7 @@ open my $fn, '>', "$prefix/functions/counter.lua" or die $!;
 print $fn $counter;
 close $fn;
 
-# a daemonized nginx is not our child: once it exits it may stay a zombie
-# until init reaps it
-sub running {
-    my ($pid) = @_;
-    return 0 if !$pid || !kill(0, $pid);
-    open my $in, '<', "/proc/$pid/stat" or return 0;
-    my $line = <$in> // '';
-    return $line !~ /^\d+ \(.*\) [ZX] /s;
-}
+sub running { FaasNginx::alive(@_) }
 
 sub get {
     my ($path) = @_;

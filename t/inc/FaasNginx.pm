@@ -162,10 +162,23 @@ sub stop {
     my ($self) = @_;
     my $pid = $self->pid;
     $self->nginx('-s', 'quit') == 0 or kill 'QUIT', $pid // ();
+
+    # the master removes its pid file before it exits, and under ASan its
+    # exit (the leak check) takes a while more: wait for both
     for (1 .. 100) {
-        last unless -f "$self->{prefix}/logs/nginx.pid";
+        last unless -f "$self->{prefix}/logs/nginx.pid" || alive($pid);
         select(undef, undef, undef, 0.1);
     }
+}
+
+# whether the process pid runs: a daemonized nginx is not our child, and
+# once it exits it may stay a zombie until init reaps it
+sub alive {
+    my ($pid) = @_;
+    return 0 if !$pid || !kill(0, $pid);
+    open my $in, '<', "/proc/$pid/stat" or return 0;
+    my $line = <$in> // '';
+    return $line !~ /^\d+ \(.*\) [ZX] /s;
 }
 
 # error.log lines at [error] or worse
