@@ -20,6 +20,11 @@
 #include "faas_lib.h"
 
 
+/* how an invocation may end without a protected call (faas_call_quiet) */
+#define FAAS_QUIET_NIL       1
+#define FAAS_QUIET_USERDATA  2
+
+
 static void faas_run_start(faas_state_t *st, faas_call_t *call);
 static lua_State *faas_call_start(faas_state_t *st);
 static int faas_call_quiet(faas_state_t *st, lua_State *co);
@@ -273,23 +278,23 @@ faas_call_start(faas_state_t *st)
 
 /*
  * Whether the invocation that ended in co may end without a protected
- * call: the handler returned nil (changed nothing) or a userdata (a
- * response of faas.respond, faas_call_quick finds), and staged no kv
- * write.  Its state tries that way next time.
+ * call, with no kv write staged: FAAS_QUIET_NIL, the handler returned nil
+ * (changed nothing); FAAS_QUIET_USERDATA, a userdata (a response of
+ * faas.respond, faas_call_quick finds); else 0.  A state whose handler
+ * may, tries that way next time.
  */
 
 static int
 faas_call_quiet(faas_state_t *st, lua_State *co)
 {
-    if (faas_kv_pending(st) != 0) {
-        return 0;
-    }
-
     if (lua_gettop(co) == 0 || lua_isnil(co, 1)) {
-        return st->run.call->event != FAAS_CONTENT;
+        return (st->run.call->event != FAAS_CONTENT
+                && faas_kv_pending(st) == 0)
+               ? FAAS_QUIET_NIL : 0;
     }
 
-    return lua_type(co, 1) == LUA_TUSERDATA;
+    return (lua_type(co, 1) == LUA_TUSERDATA && faas_kv_pending(st) == 0)
+           ? FAAS_QUIET_USERDATA : 0;
 }
 
 
@@ -306,13 +311,15 @@ faas_call_quick(faas_state_t *st, lua_State *L, lua_State *co)
 {
     faas_response_t  *resp;
 
-    if (lua_gettop(co) == 0 || lua_isnil(co, 1)) {
-        return (st->run.call->event != FAAS_CONTENT
-                && faas_kv_pending(st) == 0)
-               ? FAAS_OK : FAAS_AGAIN;
-    }
+    switch (faas_call_quiet(st, co)) {
 
-    if (lua_type(co, 1) != LUA_TUSERDATA || faas_kv_pending(st) != 0) {
+    case FAAS_QUIET_NIL:
+        return FAAS_OK;
+
+    case FAAS_QUIET_USERDATA:
+        break;
+
+    default:
         return FAAS_AGAIN;
     }
 
@@ -398,7 +405,7 @@ faas_call_after(lua_State *L, faas_state_t *st, lua_State *co, int status)
         return lua_error(L);
     }
 
-    st->quiet = faas_call_quiet(st, co);
+    st->quiet = (faas_call_quiet(st, co) != 0);
 
     if (lua_gettop(co) == 0) {
         lua_pushnil(L);

@@ -76,32 +76,11 @@ faas_http_resp_set_headers(lua_State *L)
 }
 
 
-/* the header set at idx, or NULL */
-
-static faas_headers_t *
-faas_headers_of(lua_State *L, int idx)
-{
-    int  ours;
-
-    if (!lua_getmetatable(L, idx)) {
-        return NULL;
-    }
-
-    lua_rawgeti(L, LUA_REGISTRYINDEX,
-                faas_state_from(L)->refs[FAAS_REF_HEADERS_SET_MT]);
-    ours = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-
-    return ours ? lua_touserdata(L, idx) : NULL;
-}
-
-
 static int
 faas_headers_set(lua_State *L, faas_msg_e msg, const char *what)
 {
     char                   buf[FAAS_HEADERS_BYTES];
     size_t                 i;
-    const char            *why;
     faas_call_t           *call;
     faas_str_t             names[FAAS_HEADERS_BATCH];
     faas_header_t          h[FAAS_HEADERS_BATCH];
@@ -111,11 +90,14 @@ faas_headers_set(lua_State *L, faas_msg_e msg, const char *what)
     call = faas_http_call(L, msg, 1, what);
 
     if (lua_type(L, 1) == LUA_TUSERDATA) {
-        hs = faas_headers_of(L, 1);
-        if (hs == NULL) {
+        if (!faas_http_is(L, faas_state_from(L), 1,
+                          FAAS_REF_HEADERS_SET_MT))
+        {
             return luaL_error(L, "%s: a table or a header set of "
                               "faas.headers expected", what);
         }
+
+        hs = lua_touserdata(L, 1);
 
     } else {
         luaL_checktype(L, 1, LUA_TTABLE);
@@ -124,14 +106,9 @@ faas_headers_set(lua_State *L, faas_msg_e msg, const char *what)
         hs = &b.hs;
     }
 
-    if (hs->forbidden & (1u << (call->event * 2 + msg))) {
+    if (hs->forbidden & faas_name_bit(call->event, msg)) {
         for (i = 0; i < hs->nnames; i++) {
-            why = faas_header_forbidden(call->event, msg, &hs->names[i]);
-            if (why) {
-                return luaL_error(L, "%s: header \"%s\" %s in %s", what,
-                                  hs->names[i].data, why,
-                                  faas_event_name(call->event));
-            }
+            faas_http_writable(L, call, msg, &hs->names[i], what);
         }
     }
 
@@ -319,8 +296,11 @@ faas_headers_fill(lua_State *L, int t, faas_headers_batch_t *b,
     int                 top;
     size_t              i, n;
     faas_str_t          key, lname;
+    faas_state_t       *st;
     faas_header_t      *h;
     faas_name_known_t  *k;
+
+    st = faas_state_from(L);
 
     b->hs.nnames = 0;
     b->hs.n = 0;
@@ -349,7 +329,7 @@ faas_headers_fill(lua_State *L, int t, faas_headers_batch_t *b,
         lname.data = b->p;
         lname.len = key.len;
 
-        k = faas_name_known(L, faas_state_from(L), top - 1, &key);
+        k = faas_name_known(L, st, top - 1, &key);
 
         if (k) {
             memcpy(b->p, k->lname, key.len + 1);

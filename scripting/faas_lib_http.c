@@ -182,6 +182,23 @@ faas_http_call(lua_State *L, faas_msg_e msg, int write, const char *what)
 }
 
 
+/* raises if the running event may not write the header lname in msg */
+
+void
+faas_http_writable(lua_State *L, faas_call_t *call, faas_msg_e msg,
+    faas_str_t *lname, const char *what)
+{
+    const char  *why;
+
+    why = faas_header_forbidden(call->event, msg, lname);
+
+    if (why) {
+        luaL_error(L, "%s: header \"%s\" %s in %s", what, lname->data, why,
+                   faas_event_name(call->event));
+    }
+}
+
+
 /*
  * The lowercase header name at arg, checked: known to the state (its
  * entry returned), or made in buf (NULL returned)
@@ -297,51 +314,57 @@ typedef struct {
 } faas_http_cookie_t;
 
 
+/* the bytes from *start to *end without the spaces and tabs around them */
+
+static void
+faas_http_trim(const char **start, const char **end)
+{
+    while (*start < *end && (**start == ' ' || **start == '\t')) {
+        (*start)++;
+    }
+
+    while (*end > *start && ((*end)[-1] == ' ' || (*end)[-1] == '\t')) {
+        (*end)--;
+    }
+}
+
+
 static int
 faas_http_cookie_find(void *arg, faas_header_t *h)
 {
     faas_http_cookie_t  *c = arg;
 
-    const char  *p, *end, *pair, *eq, *ne, *last;
+    const char  *p, *end, *last, *eq, *ns, *ne, *vs, *ve;
 
     p = h->value.data;
     end = p + h->value.len;
 
     while (!c->found && p < end) {
-        while (p < end && (*p == ' ' || *p == '\t')) {
-            p++;
-        }
-
-        pair = p;
+        ns = p;
         last = memchr(p, ';', end - p);
         p = last ? last + 1 : end;
         last = last ? last : end;
 
-        eq = memchr(pair, '=', last - pair);
+        eq = memchr(ns, '=', last - ns);
         if (eq == NULL) {
             continue;
         }
 
-        for (ne = eq; ne > pair && (ne[-1] == ' ' || ne[-1] == '\t'); ne--) {
-            /* void */
-        }
+        ne = eq;
+        faas_http_trim(&ns, &ne);
 
-        if ((size_t) (ne - pair) != c->name.len
-            || memcmp(pair, c->name.data, c->name.len) != 0)
+        if ((size_t) (ne - ns) != c->name.len
+            || memcmp(ns, c->name.data, c->name.len) != 0)
         {
             continue;
         }
 
-        for (eq++; eq < last && (*eq == ' ' || *eq == '\t'); eq++) {
-            /* void */
-        }
+        vs = eq + 1;
+        ve = last;
+        faas_http_trim(&vs, &ve);
 
-        while (last > eq && (last[-1] == ' ' || last[-1] == '\t')) {
-            last--;
-        }
-
-        c->value.data = eq;
-        c->value.len = last - eq;
+        c->value.data = vs;
+        c->value.len = ve - vs;
         c->found = 1;
     }
 
@@ -459,7 +482,6 @@ faas_http_set_header(lua_State *L, faas_msg_e msg, const char *what)
 {
     char                buf[FAAS_HTTP_NAME_MAX + 1];
     size_t              i, n;
-    const char         *why;
     faas_str_t          lname, key;
     faas_call_t        *call;
     faas_header_t      *h, hbuf[FAAS_HTTP_VALUES];
@@ -468,12 +490,8 @@ faas_http_set_header(lua_State *L, faas_msg_e msg, const char *what)
     call = faas_http_call(L, msg, 1, what);
     k = faas_http_lname(L, 1, buf, &lname, &key, what);
 
-    if (k == NULL || (k->forbidden & (1u << (call->event * 2 + msg)))) {
-        why = faas_header_forbidden(call->event, msg, &lname);
-        if (why) {
-            return luaL_error(L, "%s: header \"%s\" %s in %s", what,
-                              lname.data, why, faas_event_name(call->event));
-        }
+    if (k == NULL || (k->forbidden & faas_name_bit(call->event, msg))) {
+        faas_http_writable(L, call, msg, &lname, what);
     }
 
     /*
@@ -855,21 +873,25 @@ faas_http_redirect(lua_State *L)
 }
 
 
-/* whether the userdata at idx is a response of faas.respond */
+/*
+ * Whether the value at idx has the metatable st->refs[ref]: a response
+ * of faas.respond, a header set of faas.headers.  Pushes two values: the
+ * caller saw to the room for them.
+ */
 
-static int
-faas_http_ours(lua_State *L, faas_state_t *st, int idx)
+int
+faas_http_is(lua_State *L, faas_state_t *st, int idx, int ref)
 {
-    int  ours;
+    int  is;
 
-    ours = lua_getmetatable(L, idx);
-    if (ours) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[FAAS_REF_RESPONSE_MT]);
-        ours = lua_rawequal(L, -1, -2);
+    is = lua_getmetatable(L, idx);
+    if (is) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->refs[ref]);
+        is = lua_rawequal(L, -1, -2);
         lua_pop(L, 2);
     }
 
-    return ours;
+    return is;
 }
 
 
@@ -883,8 +905,7 @@ faas_http_responds(faas_state_t *st)
 
 /*
  * The response of faas.respond at idx (a userdata), if the running event
- * may return one; NULL otherwise.  Pushes two values: the caller saw to
- * the room for them.
+ * may return one; NULL otherwise.  Pushes two values, as faas_http_is().
  */
 
 faas_response_t *
@@ -892,7 +913,9 @@ faas_http_response(lua_State *L, faas_state_t *st, int idx)
 {
     faas_http_response_t  *r;
 
-    if (!faas_http_ours(L, st, idx) || !faas_http_responds(st)) {
+    if (!faas_http_is(L, st, idx, FAAS_REF_RESPONSE_MT)
+        || !faas_http_responds(st))
+    {
         return NULL;
     }
 
@@ -912,7 +935,7 @@ faas_http_result(lua_State *L, faas_state_t *st, int idx)
 {
     faas_http_response_t  *r;
 
-    if (!faas_http_ours(L, st, idx)) {
+    if (!faas_http_is(L, st, idx, FAAS_REF_RESPONSE_MT)) {
         return faas_bad_return(L, "the handler must return a table or nil, "
                                "not a userdata");
     }

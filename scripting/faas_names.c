@@ -104,7 +104,7 @@ faas_name_forbidden(faas_str_t *lname)
     for (e = 0; e < FAAS_EVENT_MAX; e++) {
         for (m = FAAS_MSG_REQUEST; m <= FAAS_MSG_RESPONSE; m++) {
             if (faas_header_forbidden(e, m, lname) != NULL) {
-                forbidden |= 1u << (e * 2 + m);
+                forbidden |= faas_name_bit(e, m);
             }
         }
     }

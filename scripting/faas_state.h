@@ -305,7 +305,8 @@ void faas_names_open(lua_State *L, faas_state_t *st);
 faas_name_known_t *faas_name_known(lua_State *L, faas_state_t *st, int arg,
     faas_str_t *key);
 unsigned faas_name_forbidden(faas_str_t *lname);
-#define FAAS_NAME_FORBIDDEN_ALL  ((1u << (FAAS_EVENT_MAX * 2)) - 1)
+#define faas_name_bit(event, msg)  (1u << ((event) * 2 + (msg)))
+#define FAAS_NAME_FORBIDDEN_ALL    ((1u << (FAAS_EVENT_MAX * 2)) - 1)
 
 /* faas_lib_http.c: what a handler returns made by faas.respond, and what
    faas_lib_headers.c shares */
@@ -314,6 +315,9 @@ faas_response_t *faas_http_response(lua_State *L, faas_state_t *st, int idx);
 faas_call_t *faas_http_call(lua_State *L, faas_msg_e msg, int write,
     const char *what);
 size_t faas_http_count(lua_State *L, int idx);
+int faas_http_is(lua_State *L, faas_state_t *st, int idx, int ref);
+void faas_http_writable(lua_State *L, faas_call_t *call, faas_msg_e msg,
+    faas_str_t *lname, const char *what);
 int faas_http_value(lua_State *L, int idx, size_t i, faas_str_t *v,
     const char *what, const char *name);
 
